@@ -1,0 +1,101 @@
+"""The `winback` command line: one typer sub-app per noun, the logic elsewhere.
+
+This module only wires sub-apps together and owns the error boundary:
+a `WinbackError` becomes one line on stderr ("Error: what. How to fix it.")
+with its exit code (2 for bad input, 1 for a failed run). Any other exception
+is a bug: it is re-raised with its traceback under `--debug`, `WINBACK_DEBUG=1`
+or pytest, and otherwise reported in one line that points at `--debug`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from agent import __version__
+from agent.cli_llm import llm_app
+from agent.errors import WinbackError
+
+
+def _debug_enabled(ctx: click.Context | None) -> bool:
+    if os.environ.get("WINBACK_DEBUG") or "PYTEST_CURRENT_TEST" in os.environ:
+        return True
+    return bool(ctx and ctx.obj and ctx.obj.get("debug"))
+
+
+class WinbackGroup(TyperGroup):
+    """Root group: turns user errors into one clean line and an exit code."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except WinbackError as exc:
+            typer.secho(f"Error: {exc}", err=True, fg="red")
+            raise typer.Exit(exc.exit_code) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            typer.secho("Interrupted.", err=True, fg="yellow")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _debug_enabled(ctx):
+                raise
+            typer.secho(
+                f"Error: unexpected failure ({exc.__class__.__name__}: {exc}). "
+                "Re-run with --debug for the traceback and report it.",
+                err=True,
+                fg="red",
+            )
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=WinbackGroup,
+    name="winback",
+    help=(
+        "Win back drifting customers: find behavioural micro-segments with an LLM, "
+        "write guarded, personalized drafts, queue them for human approval, and "
+        "prove the lift against a held-out control group."
+    ),
+    epilog="Start with `winback llm check`. Docs: README.md.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+app.add_typer(llm_app, name="llm")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"winback {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Win back drifting customers with guarded, human-approved LLM copy."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="winback")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
