@@ -57,8 +57,7 @@ class StructuredOutputError(RunFailed):
         super().__init__(
             f"The model returned invalid {schema_name} output {len(attempts)} times "
             f"(last problem: {last})",
-            fix
-            or "Try a larger model (see README: 'Use another model') or raise --llm-retries.",
+            fix or "Try a larger model (see README: 'Use another model') or raise --llm-retries.",
         )
 
     @property
