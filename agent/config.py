@@ -5,7 +5,7 @@ One resolution order for every setting, highest first:
 1. a command-line flag (`--provider`, `--model`, `--base-url`, `--db`, `--no-cache`, ...)
 2. the environment: `WINBACK_*`, then the `OPENAI_*` variables the OpenAI SDK uses
 3. the config file: `--config-file`, else `$WINBACK_CONFIG`, else `./winback.yaml`
-   if present, else `~/.config/winback/config.yaml` if present
+   if present, else `$XDG_CONFIG_HOME/winback/config.yaml` (`~/.config/...`) if present
 4. the defaults below
 
 `Settings.describe()` reports, for each setting, the value and where it came from,
@@ -112,7 +112,8 @@ def _config_file(explicit: str | os.PathLike | None) -> Path | None:
     env = os.environ.get("WINBACK_CONFIG")
     if env:
         return _config_file(env)
-    for candidate in (Path("winback.yaml"), Path("~/.config/winback/config.yaml").expanduser()):
+    user_dir = Path(os.environ.get("XDG_CONFIG_HOME") or "~/.config").expanduser()
+    for candidate in (Path("winback.yaml"), user_dir / "winback" / "config.yaml"):
         if candidate.is_file():
             return candidate
     return None

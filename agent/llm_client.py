@@ -175,9 +175,16 @@ class LLM:
                 self._record(completion)
                 return completion
 
-        runnable = self._chat_model().bind(max_tokens=max_tokens, temperature=temperature)
+        params: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
+        if self.provider == "local" or self.choice.base_url:
+            # LangChain sends max_completion_tokens; llama.cpp and older
+            # self-hosted servers only honour max_tokens.
+            params["extra_body"] = {"max_tokens": max_tokens}
+        chat_model = self._chat_model()
         if schema is not None:
-            runnable = runnable.bind_tools([schema], tool_choice=schema.__name__)
+            runnable = chat_model.bind_tools([schema], tool_choice=schema.__name__, **params)
+        else:
+            runnable = chat_model.bind(**params)
         started = time.monotonic()
         try:
             reply: AIMessage = runnable.invoke(_to_langchain(msgs))

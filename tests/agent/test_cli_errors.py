@@ -1,0 +1,92 @@
+"""The CLI error boundary: user errors are one line with a fix, bugs keep tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from agent.cli import WinbackGroup, app
+from agent.errors import RunFailed, WinbackError
+
+runner = CliRunner()
+
+
+def make_app(exc: BaseException) -> typer.Typer:
+    test_app = typer.Typer(cls=WinbackGroup)
+
+    @test_app.command()
+    def boom() -> None:
+        raise exc
+
+    @test_app.command()
+    def fine() -> None:
+        typer.echo("fine")
+
+    return test_app
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "line"),
+    [
+        (
+            WinbackError("Cohort is empty", "Export it again."),
+            2,
+            "Error: Cohort is empty. Export it again.",
+        ),
+        (RunFailed("Model kept failing"), 1, "Error: Model kept failing"),
+    ],
+)
+def test_user_errors_are_one_line(exc, code, line):
+    result = runner.invoke(make_app(exc), ["boom"])
+    assert result.exit_code == code
+    assert result.stderr.strip() == line
+    assert "Traceback" not in result.output
+
+
+def test_unexpected_errors_reraise_under_pytest():
+    result = runner.invoke(make_app(ZeroDivisionError("bug")), ["boom"])
+    assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_unexpected_errors_are_one_line_for_users(monkeypatch):
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
+    result = runner.invoke(make_app(ZeroDivisionError("bug")), ["boom"])
+    assert result.exit_code == 1
+    assert "unexpected failure (ZeroDivisionError: bug)" in result.stderr
+    assert "--debug" in result.stderr
+
+
+def test_usage_errors_exit_2():
+    result = runner.invoke(app, ["llm", "check", "--no-such-flag"])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["no-such-command"])
+    assert result.exit_code == 2
+
+
+def test_help_reads_well():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "Win back drifting customers" in result.output
+    assert "llm" in result.output
+    result = runner.invoke(app, ["llm", "--help"])
+    assert "check" in result.output and "serve" in result.output
+    result = runner.invoke(app, ["llm", "check", "--help"])
+    assert "--provider" in result.output and "--json" in result.output
+
+
+def test_version_and_console_script():
+    out = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("winback ")
+
+
+def test_unknown_provider_is_exit_2_one_line():
+    result = runner.invoke(app, ["llm", "check", "--provider", "azure"])
+    assert result.exit_code == 2
+    assert "provider='azure' (flag)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
