@@ -211,6 +211,7 @@ class LLM:
         check: Callable[[T], list[str]] | None = None,
         retries: int | None = None,
         max_tokens: int = 768,
+        temperature: float | None = None,
     ) -> T:
         """A validated `schema` instance; invalid output is fed back and retried.
 
@@ -222,7 +223,9 @@ class LLM:
         conversation = _normalize(messages)
         attempts: list[dict[str, Any]] = []
         for _ in range(retries + 1):
-            reply = self.complete(conversation, schema=schema, max_tokens=max_tokens)
+            reply = self.complete(
+                conversation, schema=schema, max_tokens=max_tokens, temperature=temperature
+            )
             if reply.tool_args is None:
                 problems = f"the reply was not a JSON call of {name}"
             else:
