@@ -97,10 +97,10 @@ def _salvage(raw: str | None, cluster_ids: list[int]) -> dict[int, SegmentPlan]:
         except ValidationError:
             continue
         name = plan.name.strip().lower()
-        if plan.cluster_id in cluster_ids and plan.cluster_id not in kept and name not in names:
-            if not plan_problems(plan):
-                kept[plan.cluster_id] = plan
-                names.add(name)
+        fresh = plan.cluster_id in cluster_ids and plan.cluster_id not in kept
+        if fresh and name not in names and not plan_problems(plan):
+            kept[plan.cluster_id] = plan
+            names.add(name)
     return kept
 
 
