@@ -118,7 +118,7 @@ def write_variants(
             }
         )
 
-        def check(out: BaseModel) -> list[str]:
+        def check(out: BaseModel, wanted: int = wanted) -> list[str]:
             items = out.variants  # type: ignore[attr-defined]
             if not items:
                 return ["variants is empty"]
