@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from agent import __version__
 from agent.cli_llm import llm_app
+from agent.cli_prompts import prompts_app
 from agent.errors import WinbackError
 
 
@@ -68,6 +69,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(llm_app, name="llm")
+app.add_typer(prompts_app, name="prompts")
 
 
 def _version(value: bool) -> None:

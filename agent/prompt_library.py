@@ -161,7 +161,7 @@ def parse_prompt_file(path: Path) -> PromptTemplate:
     if end < 0:
         raise PromptError(f"{path}: the metadata header is not closed", "End it with a '---' line.")
     header_text, body = text[4:end], text[end + 5 :]
-    body_line = header_text.count("\n") + 3
+    body_line = header_text.count("\n") + 4
     try:
         header = yaml.safe_load(header_text) or {}
     except yaml.YAMLError as exc:
