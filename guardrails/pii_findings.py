@@ -1,0 +1,82 @@
+"""From Presidio results to reviewer findings, after the allow-list.
+
+What may appear in a message is the recipient's own first name and the
+allow-listed personalization values sent with it. Everything else PII-like
+blocks. Concretely, for each Presidio result:
+- entities the policy does not list (LOCATION, DATE_TIME, URL, NRP ...) are
+  ignored: places and dates are ordinary marketing copy, and the sensitive
+  parts of NRP (religion, politics, ethnicity) are the creepy rules' job;
+- a result below the entity's `min_score` is ignored;
+- PERSON needs at least `min_tokens` capitalized words ("Anna Smith"): a lone
+  first name ("Paris", "Georgia") is not another person's identity;
+- a PERSON or other `allow_in_values` entity inside an allow-listed value, or
+  equal to the recipient's first name, is allowed. Format PII (e-mail, phone,
+  card ...) is never allowed, not even inside a personalization value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from guardrails.findings import Finding, quote
+from guardrails.policy import Policy
+
+
+def value_spans(text: str, values: Iterable[str]) -> list[tuple[int, int]]:
+    """Every occurrence of every non-empty allow-listed value in `text`."""
+    spans = []
+    for value in {v for v in values if v and v.strip()}:
+        start = text.find(value)
+        while start >= 0:
+            spans.append((start, start + len(value)))
+            start = text.find(value, start + 1)
+    return spans
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _is_full_name(span_text: str, min_tokens: int) -> bool:
+    words = span_text.replace("-", " ").split()
+    named = [w for w in words if w[:1].isupper() and w.strip(".'’").isalpha()]
+    return len(named) >= min_tokens
+
+
+def pii_findings(
+    text: str,
+    results: Iterable[Any],
+    policy: Policy,
+    *,
+    first_name: str | None = None,
+    allowed_values: Iterable[str] = (),
+    field: str = "text",
+) -> list[Finding]:
+    """Findings for Presidio `results` on `text` (see module doc)."""
+    allowed = value_spans(text, [*allowed_values, first_name or ""])
+    findings: dict[tuple[int, int], Finding] = {}
+    for r in sorted(results, key=lambda r: -r.score):
+        rule = policy.pii_entities.get(r.entity_type)
+        if rule is None or r.score < rule.min_score or rule.severity == "off":
+            continue
+        span_text = text[r.start : r.end]
+        if rule.min_tokens > 1 and not _is_full_name(span_text, rule.min_tokens):
+            continue
+        if rule.allow_in_values and (
+            _inside(r.start, r.end, allowed)
+            or (first_name and span_text.strip().lower() == first_name.strip().lower())
+        ):
+            continue
+        if any(s < r.end and r.start < e for s, e in findings):
+            continue  # one finding per span: the highest-scoring entity wins
+        findings[(r.start, r.end)] = Finding(
+            code=rule.code,
+            category="pii",
+            severity=rule.severity,
+            start=r.start,
+            end=r.end,
+            message=f"Contains {rule.label}: {quote(text, r.start, r.end)}",
+            field=field,
+        )
+    return sorted(findings.values(), key=lambda f: f.start)

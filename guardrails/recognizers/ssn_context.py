@@ -1,0 +1,26 @@
+"""US Social Security numbers, including the ones Presidio deliberately skips.
+
+Presidio's `UsSsnRecognizer` drops well-known sample numbers (078-05-1120,
+123-45-6789) and every number with a 000/666/9xx area. In marketing copy any
+SSN-shaped number is a leak or a test artefact that must not ship, so this
+recognizer flags the dashed or spaced 3-2-4 shape, scored up by context.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+
+class SsnShapeRecognizer(PatternRecognizer):
+    """Any 3-2-4 digit group with dashes or spaces ("078-05-1120")."""
+
+    PATTERNS = [Pattern("ssn shape", r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])", 0.5)]
+    CONTEXT = ["ssn", "social", "security", "ss#", "taxpayer"]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="US_SSN",
+            patterns=self.PATTERNS,
+            context=self.CONTEXT,
+            name="SsnShapeRecognizer",
+        )
