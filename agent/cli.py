@@ -18,8 +18,12 @@ import typer
 from typer.core import TyperGroup
 
 from agent import __version__
+from agent.cli_export import export
+from agent.cli_lift import lift
 from agent.cli_llm import llm_app
 from agent.cli_prompts import prompts_app
+from agent.cli_queue import queue_app
+from agent.cli_review import review
 from agent.errors import WinbackError
 
 
@@ -70,6 +74,10 @@ app = typer.Typer(
 )
 app.add_typer(llm_app, name="llm")
 app.add_typer(prompts_app, name="prompts")
+app.add_typer(queue_app, name="queue")
+app.command("review")(review)
+app.command("export")(export)
+app.command("lift")(lift)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,239 @@
+"""`winback review`: the interactive approval screen for reviewers.
+
+One draft at a time, claimed with a lease so several reviewers can work the
+same batch without seeing the same draft (see `agent.store.queue`). The
+screen shows the rendered message with the guardrail findings highlighted
+in place, the segment, variant, incentive and prompt name@version. Keys:
+
+  a approve   e edit   r reject   s skip   q quit
+  g approve every passing draft of this segment   v ... of this variant
+
+An edit (in $VISUAL/$EDITOR via click.edit, else typed inline and ended
+with a line holding only ".") is re-checked by the guardrails through
+`recheck_edited` before it is stored; the draft then stays on screen for a
+decision. A blocked draft needs an override reason to be approved.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections import Counter
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.prompt import Confirm, Prompt
+
+from agent.cli_options import DbOpt, JsonOpt
+from agent.cli_queue import BatchOpt, ReviewerOpt, draft_panel, open_queue
+from agent.errors import WinbackError
+from agent.store import get_batch, get_draft
+from agent.store import queue as decisions
+
+KEYS = {
+    "a": "approve",
+    "e": "edit",
+    "r": "reject",
+    "s": "skip",
+    "g": "approve all passing of this segment",
+    "v": "approve all passing of this variant",
+    "q": "quit",
+}
+# a single-message check, once the guardrails package publishes one: (module, function)
+_PUBLISHED_CHECKERS = (
+    ("guardrails", "check_message"),
+    ("guardrails.check", "check_message"),
+    ("guardrails.checker", "check_message"),
+    ("guardrails.verdicts", "check_message"),
+)
+
+
+def _published_checker():
+    for module_name, attr in _PUBLISHED_CHECKERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        if callable(getattr(module, attr, None)):
+            return getattr(module, attr)
+    return None
+
+
+def recheck_edited(draft: dict[str, Any], new_text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Verdict and findings of a reviewer's edited body (the subject's findings are kept).
+
+    Uses the guardrails' single-message check when the package provides one;
+    until then, its creepy-factor rules and Presidio PII scan directly.
+    """
+    kept = [f for f in draft.get("findings") or [] if f.get("field", "text") != "text"]
+    checker = _published_checker()
+    if checker is not None:
+        message = {"id": str(draft["id"]), "channel": draft["channel"], "text": new_text}
+        if draft.get("subject"):
+            message["subject"] = draft["subject"]
+        result = checker(message)
+        data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+        return data["verdict"], list(data["findings"])
+    from guardrails.findings import verdict_of
+    from guardrails.pii_engine import find_pii
+    from guardrails.policy import default_policy
+    from guardrails.rules import build_rules
+
+    found = [f for rule in build_rules(default_policy()) for f in rule.check(new_text)]
+    found += find_pii(new_text)
+    new = [f.to_dict() for f in sorted(found, key=lambda f: (f.start, f.end, f.code))]
+    severities = {f["severity"] for f in kept}
+    verdict = verdict_of(found)
+    if "block" in severities or ("warn" in severities and verdict == "pass"):
+        verdict = "block" if "block" in severities else "warn"
+    return verdict, kept + new
+
+
+def edit_text(console: Console, text: str) -> str | None:
+    """The reviewer's new text: $VISUAL/$EDITOR if set, else typed inline. None: no change."""
+    if os.environ.get("VISUAL") or os.environ.get("EDITOR"):
+        edited = click.edit(text, extension=".txt", require_save=True)
+    else:
+        console.print("Type the new text; end with a line holding only '.' (empty: cancel).")
+        lines: list[str] = []
+        while True:
+            line = console.input("")
+            if line.strip() == ".":
+                break
+            lines.append(line)
+        edited = "\n".join(lines)
+    if edited is None:
+        return None
+    edited = edited.rstrip("\n")
+    return edited if edited.strip() and edited != text else None
+
+
+def _ask_reason(console: Console, question: str) -> str:
+    return Prompt.ask(question, console=console, default="", show_default=False).strip()
+
+
+def _bulk(console: Console, engine, draft: dict, reviewer: str, by: str, tally: Counter) -> None:
+    value = draft.get(by)
+    if not value:
+        console.print(f"[yellow]This draft has no {by}.[/yellow]")
+        return
+    if not Confirm.ask(
+        f"Approve every pending pass-verdict draft of {by} {value!r} in {draft['batch_id']}?",
+        console=console,
+        default=False,
+    ):
+        return
+    ids = decisions.approve_all_passing(
+        engine, draft["batch_id"], reviewer, **{by: value}, reason=f"after sampling {by} {value}"
+    )
+    tally["approved"] += len(ids)
+    console.print(f"[green]Approved {len(ids)} passing draft(s) of {by} {value!r}.[/green]")
+
+
+def review_one(console: Console, engine, draft: dict, reviewer: str, tally: Counter) -> str:
+    """Show a claimed draft until the reviewer decides; returns the last key."""
+    menu = "  ".join(f"[bold]{k}[/bold] {v}" for k, v in KEYS.items())
+    while True:
+        console.print(draft_panel(draft))
+        console.print(menu)
+        key = Prompt.ask("decision", choices=list(KEYS), console=console, show_choices=False)
+        if key == "a":
+            override = None
+            if draft["verdict"] == "block":
+                override = _ask_reason(
+                    console, "Blocked by the guardrails. Override reason (empty: back)"
+                )
+                if not override:
+                    continue
+            decisions.approve(engine, draft["id"], reviewer, override_reason=override)
+            tally["approved"] += 1
+            return key
+        if key == "r":
+            reason = _ask_reason(console, "Reason for rejecting (empty: back)")
+            if not reason:
+                continue
+            decisions.reject(engine, draft["id"], reviewer, reason)
+            tally["rejected"] += 1
+            return key
+        if key == "e":
+            new_text = edit_text(console, draft["body"] or "")
+            if new_text is None:
+                console.print("[dim]No change.[/dim]")
+                continue
+            verdict, findings = recheck_edited(draft, new_text)
+            draft = decisions.edit(
+                engine,
+                draft["id"],
+                reviewer,
+                body=new_text,
+                subject=draft["subject"],
+                verdict=verdict,
+                findings=findings,
+            )
+            tally["edited"] += 1
+            console.print(f"Edit saved and re-checked: verdict [bold]{verdict}[/bold].")
+            continue
+        if key in ("g", "v"):
+            _bulk(console, engine, draft, reviewer, "segment" if key == "g" else "variant", tally)
+            fresh = get_draft(engine, draft["id"])
+            if fresh["status"] != "pending":
+                return key
+            continue
+        decisions.release_claim(engine, draft["id"], reviewer)
+        if key == "s":
+            tally["skipped"] += 1
+        return key
+
+
+def review(
+    batch: BatchOpt = None,
+    reviewer: ReviewerOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+    lease: Annotated[
+        int, typer.Option("--lease", help="Seconds a shown draft stays reserved for you.")
+    ] = decisions.LEASE_SECONDS,
+) -> None:
+    """Review pending drafts one by one: approve, edit, reject, skip, or approve a sampled group."""
+    reviewer = decisions.require_reviewer(reviewer)
+    console = Console(stderr=as_json)
+    tally: Counter = Counter()
+    skipped: set[int] = set()
+    with open_queue(db) as engine:
+        if batch:
+            get_batch(engine, batch)
+        while True:
+            draft = decisions.claim_next(
+                engine, reviewer, batch_id=batch, exclude=skipped, lease_seconds=lease
+            )
+            if draft is None:
+                console.print("[green]No pending drafts left to review.[/green]")
+                break
+            try:
+                key = review_one(console, engine, draft, reviewer, tally)
+            except WinbackError as exc:  # e.g. decided meanwhile by another reviewer
+                console.print(f"[yellow]{exc}[/yellow]")
+                continue
+            except (EOFError, KeyboardInterrupt):
+                decisions.release_claim(engine, draft["id"], reviewer)
+                console.print("\n[yellow]Stopped.[/yellow]")
+                break
+            if key == "s":
+                skipped.add(draft["id"])
+            if key == "q":
+                break
+    summary = {
+        "reviewer": reviewer,
+        "batch_id": batch,
+        **{k: tally[k] for k in ("approved", "rejected", "edited", "skipped")},
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+    else:
+        console.print(
+            f"{reviewer}: {tally['approved']} approved, {tally['rejected']} rejected, "
+            f"{tally['edited']} edited, {tally['skipped']} skipped."
+        )
