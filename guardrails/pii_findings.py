@@ -38,9 +38,39 @@ def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
+# capitalized words spaCy tags as part of a name that are not one
+NOT_NAME_WORDS = {
+    "coach",
+    "instructor",
+    "trainer",
+    "team",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "hi",
+    "hey",
+    "hello",
+    "dear",
+    "reply",
+    "text",
+    "call",
+    "book",
+    "join",
+    "meet",
+}
+
+
 def _is_full_name(span_text: str, min_tokens: int) -> bool:
-    words = span_text.replace("-", " ").split()
-    named = [w for w in words if w[:1].isupper() and w.strip(".'’").isalpha()]
+    """`min_tokens` Titlecase words that are not titles or verbs ("Reply STOP" is not)."""
+    words = [w.strip(".,'’!?") for w in span_text.replace("-", " ").split()]
+    named = [
+        w
+        for w in words
+        if w[:1].isupper() and w[1:].islower() and w.isalpha() and w.lower() not in NOT_NAME_WORDS
+    ]
     return len(named) >= min_tokens
 
 

@@ -48,7 +48,7 @@ class PiiEntity:
     allow_in_values: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Policy:
     """A validated policy (see module doc); `raw` is the merged YAML data."""
 

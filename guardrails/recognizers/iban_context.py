@@ -8,6 +8,7 @@ account number that must not be in a message.
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from presidio_analyzer import Pattern, PatternRecognizer
 
@@ -17,8 +18,17 @@ IBAN_SHAPE = r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b"
 class IbanContextRecognizer(PatternRecognizer):
     """IBAN-shaped strings; low score alone, raised by banking context words."""
 
-    PATTERNS = [Pattern("iban shape", IBAN_SHAPE, 0.3)]
-    CONTEXT = ["iban", "account", "bank", "transfer", "sepa", "bic", "swift", "refund"]
+    PATTERNS: ClassVar[list[Pattern]] = [Pattern("iban shape", IBAN_SHAPE, 0.3)]
+    CONTEXT: ClassVar[list[str]] = [
+        "iban",
+        "account",
+        "bank",
+        "transfer",
+        "sepa",
+        "bic",
+        "swift",
+        "refund",
+    ]
 
     def __init__(self) -> None:
         super().__init__(

@@ -7,6 +7,8 @@ catch North American and international forms with at least 10 digits.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from presidio_analyzer import Pattern, PatternRecognizer
 
 NANP = r"(?<![\w-])(?:\+?1[ .-]?)?\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]\d{4}(?![\w-])"
@@ -16,11 +18,20 @@ INTERNATIONAL = r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w-])"
 class PhoneFormatsRecognizer(PatternRecognizer):
     """NANP and +country phone numbers."""
 
-    PATTERNS = [
+    PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("nanp phone", NANP, 0.6),
         Pattern("international phone", INTERNATIONAL, 0.5),
     ]
-    CONTEXT = ["call", "phone", "text", "mobile", "cell", "number", "reach", "whatsapp"]
+    CONTEXT: ClassVar[list[str]] = [
+        "call",
+        "phone",
+        "text",
+        "mobile",
+        "cell",
+        "number",
+        "reach",
+        "whatsapp",
+    ]
 
     def __init__(self) -> None:
         super().__init__(

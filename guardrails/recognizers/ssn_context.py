@@ -8,14 +8,18 @@ recognizer flags the dashed or spaced 3-2-4 shape, scored up by context.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from presidio_analyzer import Pattern, PatternRecognizer
 
 
 class SsnShapeRecognizer(PatternRecognizer):
     """Any 3-2-4 digit group with dashes or spaces ("078-05-1120")."""
 
-    PATTERNS = [Pattern("ssn shape", r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])", 0.5)]
-    CONTEXT = ["ssn", "social", "security", "ss#", "taxpayer"]
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern("ssn shape", r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])", 0.5)
+    ]
+    CONTEXT: ClassVar[list[str]] = ["ssn", "social", "security", "ss#", "taxpayer"]
 
     def __init__(self) -> None:
         super().__init__(

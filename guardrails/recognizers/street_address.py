@@ -8,6 +8,7 @@ Numbers that are prices or counts do not match: a street-type word must follow.
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from presidio_analyzer import Pattern, PatternRecognizer
 
@@ -27,11 +28,20 @@ PO_BOX = r"\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b"
 class StreetAddressRecognizer(PatternRecognizer):
     """Street addresses and PO boxes."""
 
-    PATTERNS = [
+    PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("street address", STREET, 0.6),
         Pattern("po box", PO_BOX, 0.6),
     ]
-    CONTEXT = ["address", "live", "lives", "living", "deliver", "ship", "home", "near"]
+    CONTEXT: ClassVar[list[str]] = [
+        "address",
+        "live",
+        "lives",
+        "living",
+        "deliver",
+        "ship",
+        "home",
+        "near",
+    ]
 
     def __init__(self) -> None:
         super().__init__(

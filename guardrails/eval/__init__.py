@@ -1,0 +1,1 @@
+"""The labelled evaluation corpus and the code that scores the guardrails on it."""
