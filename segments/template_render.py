@@ -64,7 +64,7 @@ NODE_PROBLEMS: dict[type[nodes.Node], str] = {
     nodes.Getattr: "attribute access ({{ x.y }}) is not allowed",
     nodes.Getitem: "item access ({{ x[...] }}) is not allowed",
     nodes.Call: "calls ({{ x() }}) are not allowed",
-    nodes.Const: "literal values ({{ 'text' }}, {{ 1 }}) are not allowed; write the text outside {{ }}",
+    nodes.Const: "literal values ({{ 'text' }}) are not allowed; write the text outside {{ }}",
     nodes.Test: "tests ({{ x is ... }}) are not allowed",
     nodes.CondExpr: "conditional expressions ({{ a if b else c }}) are not allowed",
 }
