@@ -89,9 +89,11 @@ def test_audit_log_is_append_only(engine: Engine) -> None:
         audit_log.update().values(actor="mallory"),
         audit_log.delete(),
     ):
-        with pytest.raises((IntegrityError, DBAPIError), match="append-only"):
-            with engine.begin() as conn:
-                conn.execute(statement)
+        with (
+            pytest.raises((IntegrityError, DBAPIError), match="append-only"),
+            engine.begin() as conn,
+        ):
+            conn.execute(statement)
     with engine.connect() as conn:
         assert conn.execute(select(audit_log.c.actor)).scalars().all() == ["alice"]
 
