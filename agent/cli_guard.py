@@ -1,0 +1,124 @@
+"""`winback guard`: check messages against the guardrails (logic in `guardrails/`).
+
+`winback guard check [FILE|-] [--json] [--policy FILE]` reads JSONL messages
+and prints one verdict per message: as JSON lines with `--json` (the CLI
+contract), else as a table with the flagged spans highlighted. A bad line is
+reported (a JSON line with `error`, or on stderr in table mode), the others
+are still checked, and the exit code is 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from agent.errors import WinbackError
+
+guard_app = typer.Typer(
+    help="Check messages for PII, creepy personalization and channel/offer policy.",
+    no_args_is_help=True,
+)
+
+STYLES = {"block": "bold white on red", "warn": "black on yellow"}
+VERDICT_STYLES = {"pass": "green", "warn": "yellow", "block": "bold red"}
+
+
+def _highlight(text: str, findings: list[dict[str, Any]]) -> Text:
+    out = Text(text)
+    for f in findings:
+        start, end = f["start"], f["end"]
+        if end > start:
+            out.stylize(STYLES[f["severity"]], start, end)
+    return out
+
+
+def _row(result: dict[str, Any], messages: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
+    source = messages.get(result["id"], {})
+    by_field: dict[str, list[dict[str, Any]]] = {}
+    for f in result["findings"]:
+        by_field.setdefault(f.get("field", "text"), []).append(f)
+    shown = Text()
+    for name in ("subject", "title", "text"):
+        value = source.get(name)
+        if value is None and name == "title":
+            value = source.get("subject") if source.get("channel") == "push" else None
+        if not value or (name == "subject" and source.get("channel") == "push"):
+            continue
+        if name != "text":
+            shown.append(f"{name}: ", style="dim")
+        shown.append(_highlight(value, by_field.get(name, [])))
+        shown.append("\n")
+    reasons = Text("\n".join(f"{f['severity']}: {f['message']}" for f in result["findings"]) or "-")
+    verdict = Text(result["verdict"], style=VERDICT_STYLES[result["verdict"]])
+    return result["id"], verdict, shown, reasons
+
+
+@guard_app.command("check")
+def check(
+    file: Annotated[
+        str, typer.Argument(help="JSONL file of messages, one per line; '-' reads stdin.")
+    ] = "-",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON verdict per line (the CLI contract).")
+    ] = False,
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", help="YAML policy merged over guardrails/default_policy.yaml."),
+    ] = None,
+    spacy_model: Annotated[
+        str | None,
+        typer.Option("--spacy-model", help="Installed spaCy model package for Presidio."),
+    ] = None,
+) -> None:
+    """Check JSONL messages: pass | warn | block, with the findings."""
+    from guardrails.jsonl_check import check_jsonl
+    from guardrails.pii_engine import get_analyzer
+    from guardrails.policy import load_policy
+
+    loaded = load_policy(policy)
+    get_analyzer(spacy_model)  # fail fast on a missing model, before reading input
+    if file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            raise WinbackError(f"Cannot read {file} ({exc.strerror})", "Check the path.") from None
+    lines = data.splitlines()
+    errors = 0
+    console = Console(soft_wrap=False)
+    table = Table(show_lines=True)
+    for column in ("id", "verdict", "message (flagged spans highlighted)", "findings"):
+        table.add_column(column, overflow="fold")
+    sources: dict[str, dict[str, Any]] = {}
+    if not as_json:
+        for raw in lines:
+            try:
+                obj = json.loads(raw)
+                if isinstance(obj, dict) and "id" in obj:
+                    sources[str(obj["id"])] = obj
+            except (ValueError, UnicodeDecodeError):
+                pass
+    for result in check_jsonl(lines, loaded, spacy_model):
+        if "error" in result:
+            errors += 1
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+        elif "error" in result:
+            typer.secho(f"line {result['line']}: {result['error']}", err=True, fg="red")
+        else:
+            table.add_row(*_row(result, sources))
+    if not as_json and table.row_count:
+        console.print(table)
+    if errors:
+        raise WinbackError(
+            f"{errors} of {len([ln for ln in lines if ln.strip()])} lines could not be checked",
+            "Fix the lines reported above; the other lines were checked.",
+        )
