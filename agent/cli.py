@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from agent import __version__
 from agent.cli_export import export
+from agent.cli_guard import guard_app
 from agent.cli_lift import lift
 from agent.cli_llm import llm_app
 from agent.cli_prompts import prompts_app
@@ -72,6 +73,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
+app.add_typer(guard_app, name="guard")
 app.add_typer(llm_app, name="llm")
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(queue_app, name="queue")
