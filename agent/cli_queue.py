@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 from sqlalchemy import Engine
 
@@ -142,7 +142,9 @@ def batches_cmd(
     if as_json:
         _echo_json([jsonable(r) for r in rows])
         return
-    table = Table("batch", "campaign", "created", "status", "model", "drafts by status")
+    table = Table(
+        Column("batch", no_wrap=True), "campaign", "created", "status", "model", "drafts by status"
+    )
     for r in rows:
         by = ", ".join(f"{k} {v}" for k, v in sorted(r["drafts_by_status"].items()))
         table.add_row(
@@ -184,7 +186,15 @@ def list_cmd(
         _echo_json([jsonable(r) for r in rows])
         return
     table = Table(
-        "id", "batch", "user", "arm", "channel", "segment", "variant", "verdict", "status"
+        Column("id", no_wrap=True),
+        Column("batch", overflow="fold"),  # ids are wrapped, never shortened
+        Column("user", overflow="fold"),
+        "arm",
+        "channel",
+        "segment",
+        "variant",
+        "verdict",
+        "status",
     )
     for r in rows:
         verdict = r["verdict"] or "-"
