@@ -209,7 +209,9 @@ def check_batch(
             first = (message.first_name or "").lower()
             mapped = [_map_template_finding(f, p, subs) for f in template_found[template]]
             for start, value in subs:
-                mapped += [f.shifted(start) for f in value_found.get(value, ())]
+                if value not in value_found:  # a missing value left "{{ name }}" in the text
+                    value_found[value] = text_findings(value, policy, "_")
+                mapped += [f.shifted(start) for f in value_found[value]]
             for f in mapped:
                 span = text[f.start : f.end]
                 if f.code in allow_codes and (

@@ -1,0 +1,116 @@
+"""The batch path agrees with the full scan on a mixed batch."""
+
+from __future__ import annotations
+
+import itertools
+
+from guardrails.batch_check import BatchStats, RenderedMessage, check_batch
+
+TEMPLATES = {
+    ("sms", "t1"): (
+        None,
+        "Hi {{ first_name }}, it's been {{ days }} days since your last "
+        "{{ favorite_class }} class. Reply STOP to opt out",
+    ),
+    ("sms", "t2"): (
+        None,
+        "{{ first_name }}, since your {{ event }}, you deserve {{ incentive }} "
+        "off. Reply STOP to opt out",
+    ),
+    ("email", "t3"): (
+        "We miss you, {{ first_name }}",
+        "Your {{ favorite_class }} is back. Questions? {{ contact }}. Unsubscribe here.",
+    ),
+    ("push", "t4"): ("{{ first_name }}, your streak", "Only 2 spots left in {{ favorite_class }}!"),
+    ("push", "t5"): (
+        "Back to {{ favorite_class }}?",
+        "{{ incentive }} off your next month, {{ first_name }}. Hi {{ missing }}",
+    ),
+}
+USERS = [
+    {
+        "first_name": "Paris",
+        "days": "10",
+        "favorite_class": "yoga",
+        "event": "birthday",
+        "incentive": "20%",
+        "contact": "Reply to this e-mail",
+    },
+    {
+        "first_name": "Christian",
+        "days": "12",
+        "favorite_class": "Spin with Anna Smith",
+        "event": "divorce",
+        "incentive": "40%",
+        "contact": "Call 415-555-0134",
+    },
+    {
+        "first_name": "Georgia",
+        "days": "3",
+        "favorite_class": "diabetes-friendly HIIT",
+        "event": "promotion",
+        "incentive": "15%",
+        "contact": "Write to coach.sam@example.com",
+    },
+    {
+        "first_name": "Jo",
+        "days": "30",
+        "favorite_class": "{{ class }}",
+        "event": "move",
+        "incentive": "10%",
+        "contact": "See the app",
+    },
+]
+
+
+def items() -> list[RenderedMessage]:
+    out = []
+    for n, ((channel, tid), (head, body)), user in itertools.product(
+        range(2), TEMPLATES.items(), USERS
+    ):
+        out.append(
+            RenderedMessage(
+                id=f"{n}-{tid}-{user['first_name']}",
+                template_id=tid,
+                template_text=body,
+                values=user,
+                channel=channel,
+                subject_template=head,
+                incentive={"value": int(user["incentive"][:-1]), "cap": 30, "unit": "percent"},
+            )
+        )
+    return out
+
+
+def key(verdict):
+    return verdict.id, verdict.verdict, sorted({(f.field, f.code) for f in verdict.findings})
+
+
+def test_batch_path_agrees_with_full_scan_on_a_mixed_batch(analyzer):
+    batch = items()
+    stats = BatchStats()
+    fast = check_batch(batch, sample_rate=0, min_sample=0, stats=stats)
+    full = check_batch(batch, full_scan=True)
+    assert [key(v) for v in fast] == [key(v) for v in full]
+    assert {v.verdict for v in fast} == {"pass", "block"}
+    assert stats.templates_scanned == 8  # 5 bodies + 3 subject/title templates
+    assert all(v.scan == "batch" for v in fast)
+
+
+def test_spans_map_into_the_rendered_text(analyzer):
+    batch = items()
+    for fast, full in zip(
+        check_batch(batch, sample_rate=0, min_sample=0),
+        check_batch(batch, full_scan=True),
+        strict=True,
+    ):
+        fast_spans = {(f.field, f.code, f.start, f.end) for f in fast.findings}
+        full_spans = {(f.field, f.code, f.start, f.end) for f in full.findings}
+        assert fast_spans == full_spans, fast.id
+
+
+def test_sample_is_fully_scanned_and_wins(analyzer):
+    stats = BatchStats()
+    verdicts = check_batch(items(), sample_rate=0.5, min_sample=5, stats=stats)
+    assert stats.full_scans >= 5
+    assert sum(v.scan == "full" for v in verdicts) == stats.full_scans or stats.disagreements == []
