@@ -1,0 +1,113 @@
+"""`winback review` driven through CliRunner input: every key, edits re-checked."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.cli_review import recheck_edited
+from agent.store import list_drafts
+from agent.store.audit import list_audit
+
+runner = CliRunner()
+
+
+def review(db_url: str, keys: list[str], *extra: str, env: dict | None = None):
+    return runner.invoke(
+        app,
+        ["review", "--db", db_url, "--reviewer", "rita", "--json", *extra],
+        input="\n".join(keys) + "\n",
+        env={"COLUMNS": "120", "EDITOR": "", "VISUAL": "", **(env or {})},
+    )
+
+
+def by_user(engine: Engine) -> dict[str, dict]:
+    return {d["user_id"]: d for d in list_drafts(engine)}
+
+
+def test_review_every_key(engine: Engine, db_url: str, seed) -> None:
+    seed()
+    # pending in id order: u2, u3 (baseline), u4..u7 (pass), u8 (warn), u9 (block)
+    keys = [
+        "a",  # u2 approved
+        "s",  # u3 skipped
+        "r", "",  # reject without reason: back to the menu
+        "r", "too generic",  # u4 rejected
+        "e", "Hi Sam, since your knee injury we miss you.", ".",  # u5 edited -> blocked
+        "a", "",  # blocked: approve without override reason goes back
+        "e", "Hi Sam, the yoga studio misses you.", ".",  # edited again, clean
+        "a",  # u5 approved
+        "g", "y",  # u6 (seg-0): approve every passing draft of seg-0 -> u6
+        "x",  # not a key: asked again
+        "q",  # u7: quit
+    ]  # fmt: skip
+    res = review(db_url, keys)
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary == {
+        "reviewer": "rita",
+        "batch_id": None,
+        "approved": 3,
+        "rejected": 1,
+        "edited": 2,
+        "skipped": 1,
+    }
+    screen = res.stderr
+    assert "email_variants@1" in screen and "20% off your next month" in screen
+    assert "creepy_health" in screen or "health" in screen
+    drafts = by_user(engine)
+    assert drafts["u00002"]["status"] == "approved" and drafts["u00002"]["reviewer"] == "rita"
+    assert drafts["u00003"]["status"] == "pending" and drafts["u00003"]["claimed_until"] is None
+    assert drafts["u00004"]["decision_reason"] == "too generic"
+    u5 = drafts["u00005"]
+    assert u5["status"] == "approved" and u5["edited"] and u5["verdict"] == "pass"
+    assert u5["body"] == "Hi Sam, the yoga studio misses you."
+    assert u5["original_body"].startswith("Hi Sam, your favorite yoga class")
+    assert drafts["u00006"]["status"] == "approved"
+    assert drafts["u00007"]["status"] == "pending" and drafts["u00007"]["claimed_until"] is None
+    actions = [(a["action"], a["draft_ids"]) for a in list_audit(engine)]
+    assert [a for a, _ in actions] == [
+        "approve", "reject", "edit", "edit", "approve", "approve_all_passing"
+    ]  # fmt: skip
+    edits = [a for a in list_audit(engine) if a["action"] == "edit"]
+    assert edits[0]["after"]["verdict"] == "block" and edits[1]["after"]["verdict"] == "pass"
+
+
+def test_review_blocked_override_and_end_of_input(engine: Engine, db_url: str, seed) -> None:
+    batch_id = seed()
+    # skip the 7 drafts before the blocked one, then approve it with a reason
+    keys = ["s"] * 7 + ["a", "legal cleared the wording"]
+    res = review(db_url, keys, "--batch", batch_id)
+    assert res.exit_code == 0, res.output
+    blocked = by_user(engine)["u00009"]
+    assert blocked["status"] == "approved"
+    assert blocked["decision_reason"] == "legal cleared the wording"
+    # input ends while drafts remain: stops cleanly, nothing left claimed
+    res = review(db_url, ["a"])
+    assert res.exit_code == 0, res.output
+    assert "Stopped" in res.stderr
+    assert all(d["claimed_until"] is None for d in list_drafts(engine, status="pending"))
+
+
+def test_review_with_editor(engine: Engine, db_url: str, seed) -> None:
+    seed()
+    res = review(db_url, ["e", "a", "q"], env={"EDITOR": "sed -i s/Hi/Hello/"})
+    assert res.exit_code == 0, res.output
+    first = by_user(engine)["u00002"]
+    assert first["body"].startswith("Hello Sam") and first["status"] == "approved"
+
+
+def test_recheck_keeps_subject_findings() -> None:
+    subject_finding = {
+        "code": "x", "category": "c", "severity": "warn", "start": 0, "end": 2,
+        "message": "m", "field": "subject",
+    }  # fmt: skip
+    draft = {"id": 1, "channel": "email", "subject": "Hi", "findings": [subject_finding]}
+    verdict, findings = recheck_edited(draft, "Write to bob.smith@gmail.com, Sam.")
+    assert verdict == "block" and findings[0] == subject_finding
+    assert any(f["category"] == "pii" for f in findings)
+    verdict, findings = recheck_edited(draft, "Hi Sam, the studio misses you.")
+    assert verdict == "warn" and findings == [subject_finding]
