@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from agent import __version__
+from agent.cli_cohort import cohort_app
 from agent.cli_export import export
 from agent.cli_guard import guard_app
 from agent.cli_lift import lift
@@ -73,6 +74,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
+app.add_typer(cohort_app, name="cohort")
 app.add_typer(guard_app, name="guard")
 app.add_typer(llm_app, name="llm")
 app.add_typer(prompts_app, name="prompts")

@@ -52,6 +52,7 @@ class CohortReport:
     score: dict = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)
     file_error: bool = False
+    rule: dict | None = None
 
     @property
     def invalid_rows(self) -> int:
@@ -77,6 +78,7 @@ class CohortReport:
             "score": self.score,
             "columns": self.columns,
             "renamed": self.renamed,
+            "rule": self.rule,
         }
 
 
@@ -318,11 +320,19 @@ def validate_loaded(loaded: LoadedCohort, log: ProblemLog) -> tuple[np.ndarray, 
     return valid, report
 
 
-def check_cohort(source: CohortSource, *, max_problems: int = DEFAULT_CAP) -> CohortReport:
-    """Load and validate a cohort; the report (never raises for bad data)."""
+def check_cohort(
+    source: CohortSource, *, max_problems: int = DEFAULT_CAP, rule: str | None = None
+) -> CohortReport:
+    """Load and validate a cohort (and count a rule's matches); never raises for bad data."""
+    from segments.activation_rules import evaluate_rule
+
     log = ProblemLog(source.label, cap=max_problems)
     loaded = load_cohort(source, log)
-    return validate_loaded(loaded, log)[1]
+    valid, report = validate_loaded(loaded, log)
+    if rule and not report.file_error:
+        result = evaluate_rule(loaded.frame[valid], rule)
+        report.rule = {"rule": rule, "selected": result.selected, "of_valid_rows": result.total}
+    return report
 
 
 def read_cohort(
