@@ -165,13 +165,17 @@ def load_incentive_catalog(path: Path | str | None = None) -> IncentiveCatalog:
     try:
         catalog = IncentiveCatalog.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{_key(e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise WinbackError(f"Invalid incentive catalog {where}: " + "; ".join(lines), fix) from None
     problems = catalog_problems(catalog)
     if problems:
         text = "; ".join(f"{key}: {msg}" for key, msg in problems)
         raise WinbackError(f"Invalid incentive catalog {where}: {text}", fix)
     return catalog
+
+
+def _key(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if p != "[key]") or "(root)"
 
 
 def value_basis(raw: pd.DataFrame) -> pd.Series | None:
@@ -221,10 +225,15 @@ def assign_incentives(
                 table[(tier, value_tier)] = (oid, offer.text, granted, offer.unit, offer.cost)
     tiers = segment_tiers.fillna("none").astype(str)
     rows = [table[pair] for pair in zip(tiers.tolist(), vt.tolist(), strict=True)]
+    names = ["offer_id", "incentive", "value", "unit", "cost"]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    dtypes = [object, object, "float64", object, "float64"]
     frame = pd.DataFrame(
-        rows, index=index, columns=["offer_id", "incentive", "value", "unit", "cost"]
+        {
+            n: pd.Series(c, index=index, dtype=d)
+            for n, c, d in zip(names, columns, dtypes, strict=True)
+        },
+        index=index,
     )
     frame.insert(0, "value_tier", vt)
-    frame["value"] = frame["value"].astype("float64")
-    frame["cost"] = frame["cost"].astype("float64")
     return frame
