@@ -16,7 +16,6 @@ decision. A blocked draft needs an override reason to be approved.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from collections import Counter
@@ -42,54 +41,29 @@ KEYS = {
     "v": "approve all passing of this variant",
     "q": "quit",
 }
-# a single-message check, once the guardrails package publishes one: (module, function)
-_PUBLISHED_CHECKERS = (
-    ("guardrails", "check_message"),
-    ("guardrails.check", "check_message"),
-    ("guardrails.checker", "check_message"),
-    ("guardrails.verdicts", "check_message"),
-)
-
-
-def _published_checker():
-    for module_name, attr in _PUBLISHED_CHECKERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        if callable(getattr(module, attr, None)):
-            return getattr(module, attr)
-    return None
 
 
 def recheck_edited(draft: dict[str, Any], new_text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Verdict and findings of a reviewer's edited body (the subject's findings are kept).
+    """Verdict and findings of a draft whose body a reviewer edited.
 
-    Uses the guardrails' single-message check when the package provides one;
-    until then, its creepy-factor rules and Presidio PII scan directly.
+    The whole message (subject or title, the new body, the incentive) goes
+    through the guardrails' full single-message check, the same one as
+    `winback guard check`, with the default policy.
     """
-    kept = [f for f in draft.get("findings") or [] if f.get("field", "text") != "text"]
-    checker = _published_checker()
-    if checker is not None:
-        message = {"id": str(draft["id"]), "channel": draft["channel"], "text": new_text}
-        if draft.get("subject"):
-            message["subject"] = draft["subject"]
-        result = checker(message)
-        data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-        return data["verdict"], list(data["findings"])
-    from guardrails.findings import verdict_of
-    from guardrails.pii_engine import find_pii
-    from guardrails.policy import default_policy
-    from guardrails.rules import build_rules
+    from guardrails.check_message import check_message
+    from guardrails.message import parse_message
 
-    found = [f for rule in build_rules(default_policy()) for f in rule.check(new_text)]
-    found += find_pii(new_text)
-    new = [f.to_dict() for f in sorted(found, key=lambda f: (f.start, f.end, f.code))]
-    severities = {f["severity"] for f in kept}
-    verdict = verdict_of(found)
-    if "block" in severities or ("warn" in severities and verdict == "pass"):
-        verdict = "block" if "block" in severities else "warn"
-    return verdict, kept + new
+    message: dict[str, Any] = {
+        "id": str(draft["id"]),
+        "channel": draft["channel"],
+        "text": new_text,
+    }
+    if draft.get("subject"):
+        message["subject"] = draft["subject"]
+    if isinstance(draft.get("incentive"), dict):
+        message["incentive"] = draft["incentive"]
+    result = check_message(parse_message(message, str(draft["id"]))).to_dict()
+    return result["verdict"], result["findings"]
 
 
 def edit_text(console: Console, text: str) -> str | None:

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 
 from agent.errors import WinbackError
 from agent.store.rows import row_dict, utcnow
@@ -46,6 +46,11 @@ def start_batch(
 ) -> BatchStart:
     """Create a batch for campaign + cohort, or resume the latest one with that fingerprint."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # two workers starting the same batch at once
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"winback-batch:{campaign}:{cohort_fingerprint}"},
+            )
         existing = conn.execute(
             select(batches.c.id, batches.c.status)
             .where(

@@ -90,9 +90,8 @@ def draft_row(batch_id: str, campaign: str, row: Mapping[str, Any], now: Any) ->
 def _insert_ignoring_duplicates(conn: Connection):
     dialect = conn.dialect.name
     construct = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        construct(drafts)
-        .on_conflict_do_nothing(index_elements=["campaign", "user_id", "channel"])
+    return construct(drafts).on_conflict_do_nothing(
+        index_elements=["campaign", "user_id", "channel"]
     )
 
 

@@ -94,7 +94,9 @@ def open_store(url: str) -> Engine:
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig or exc).strip().splitlines()[0][:300]
-        raise WinbackError(f"Cannot reach the queue database at {shown} ({reason})", URL_FIX) from exc
+        raise WinbackError(
+            f"Cannot reach the queue database at {shown} ({reason})", URL_FIX
+        ) from exc
     try:
         migrate(engine, shown)
     except WinbackError:

@@ -93,7 +93,9 @@ def _write_temp(path: Path, fmt: str, columns: tuple[str, ...], rows: list[dict]
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise WinbackError(f"Cannot write {path}: {exc.strerror}", "Choose a writable path.") from exc
+        raise WinbackError(
+            f"Cannot write {path}: {exc.strerror}", "Choose a writable path."
+        ) from exc
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
         if fmt == "csv":
             writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="raise")
@@ -194,8 +196,12 @@ def export_batch(
                     if user_id not in seen:
                         seen.add(user_id)
                         control_rows.append(
-                            {"user_id": user_id, "arm": "control", "segment": segment,
-                             "batch_id": batch_id}
+                            {
+                                "user_id": user_id,
+                                "arm": "control",
+                                "segment": segment,
+                                "batch_id": batch_id,
+                            }
                         )
                 temps.append(_write_temp(control_out, fmt, CONTROL_COLUMNS, control_rows))
             summary = {

@@ -125,8 +125,6 @@ def migrate(engine: Engine, url_for_errors: str | None = None) -> list[str]:
             if name in done:
                 continue
             fn(conn)
-            conn.execute(
-                schema.migrations.insert().values(name=name, applied_at=datetime.now(UTC))
-            )
+            conn.execute(schema.migrations.insert().values(name=name, applied_at=datetime.now(UTC)))
             ran.append(name)
     return ran

@@ -51,8 +51,7 @@ def _already_decided(draft: dict[str, Any]) -> WinbackError:
     when = draft["decided_at"].isoformat(timespec="seconds") if draft["decided_at"] else "?"
     return WinbackError(
         f"Draft {draft['id']} is already {draft['status']} (by {draft['reviewer']} at {when})",
-        "Nothing was changed. See `winback queue audit --draft "
-        f"{draft['id']}` for its history.",
+        f"Nothing was changed. See `winback queue audit --draft {draft['id']}` for its history.",
     )
 
 
@@ -63,9 +62,7 @@ def _locked_draft(conn: Connection, draft_id: int) -> dict[str, Any]:
     return row_dict(row)
 
 
-def _decide(
-    conn: Connection, draft: dict[str, Any], values: dict[str, Any]
-) -> None:
+def _decide(conn: Connection, draft: dict[str, Any], values: dict[str, Any]) -> None:
     result = conn.execute(
         update(drafts)
         .where(drafts.c.id == draft["id"], drafts.c.status == "pending")
@@ -188,7 +185,11 @@ def edit(
             action="edit",
             batch_id=draft["batch_id"],
             draft_ids=[draft_id],
-            before={"subject": draft["subject"], "body": draft["body"], "verdict": draft["verdict"]},
+            before={
+                "subject": draft["subject"],
+                "body": draft["body"],
+                "verdict": draft["verdict"],
+            },
             after={"subject": subject, "body": body, "verdict": verdict},
         )
     return get_draft(engine, draft_id)

@@ -38,7 +38,7 @@ def test_review_every_key(engine: Engine, db_url: str, seed) -> None:
         "r", "too generic",  # u4 rejected
         "e", "Hi Sam, since your knee injury we miss you.", ".",  # u5 edited -> blocked
         "a", "",  # blocked: approve without override reason goes back
-        "e", "Hi Sam, the yoga studio misses you.", ".",  # edited again, clean
+        "e", "Hi Sam, the yoga studio misses you. Unsubscribe anytime.", ".",  # edited again, clean
         "a",  # u5 approved
         "g", "y",  # u6 (seg-0): approve every passing draft of seg-0 -> u6
         "x",  # not a key: asked again
@@ -64,7 +64,7 @@ def test_review_every_key(engine: Engine, db_url: str, seed) -> None:
     assert drafts["u00004"]["decision_reason"] == "too generic"
     u5 = drafts["u00005"]
     assert u5["status"] == "approved" and u5["edited"] and u5["verdict"] == "pass"
-    assert u5["body"] == "Hi Sam, the yoga studio misses you."
+    assert u5["body"] == "Hi Sam, the yoga studio misses you. Unsubscribe anytime."
     assert u5["original_body"].startswith("Hi Sam, your favorite yoga class")
     assert drafts["u00006"]["status"] == "approved"
     assert drafts["u00007"]["status"] == "pending" and drafts["u00007"]["claimed_until"] is None
@@ -100,14 +100,16 @@ def test_review_with_editor(engine: Engine, db_url: str, seed) -> None:
     assert first["body"].startswith("Hello Sam") and first["status"] == "approved"
 
 
-def test_recheck_keeps_subject_findings() -> None:
-    subject_finding = {
-        "code": "x", "category": "c", "severity": "warn", "start": 0, "end": 2,
-        "message": "m", "field": "subject",
-    }  # fmt: skip
-    draft = {"id": 1, "channel": "email", "subject": "Hi", "findings": [subject_finding]}
+def test_recheck_checks_the_whole_edited_message() -> None:
+    draft = {"id": 1, "channel": "email", "subject": "We saved your spot", "findings": []}
     verdict, findings = recheck_edited(draft, "Write to bob.smith@gmail.com, Sam.")
-    assert verdict == "block" and findings[0] == subject_finding
-    assert any(f["category"] == "pii" for f in findings)
-    verdict, findings = recheck_edited(draft, "Hi Sam, the studio misses you.")
-    assert verdict == "warn" and findings == [subject_finding]
+    assert verdict == "block" and any(f["category"] == "pii" for f in findings)
+    assert recheck_edited(draft, "Hi Sam, the studio misses you. Unsubscribe anytime.") == (
+        "pass",
+        [],
+    )
+    creepy_subject = {**draft, "subject": "Since your divorce, a treat"}
+    verdict, findings = recheck_edited(
+        creepy_subject, "Hi Sam, the studio misses you. Unsubscribe anytime."
+    )
+    assert verdict == "block" and {f["field"] for f in findings} == {"subject"}
