@@ -44,7 +44,7 @@ class WinbackGroup(TyperGroup):
         except WinbackError as exc:
             typer.secho(f"Error: {exc}", err=True, fg="red")
             raise typer.Exit(exc.exit_code) from None
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, typer.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
             typer.secho("Interrupted.", err=True, fg="yellow")

@@ -90,3 +90,9 @@ def test_unknown_provider_is_exit_2_one_line():
     assert result.exit_code == 2
     assert "provider='azure' (flag)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_typer_exit_passes_through_with_its_code():
+    result = runner.invoke(make_app(typer.Exit(3)), ["boom"])
+    assert result.exit_code == 3
+    assert "unexpected" not in result.output
