@@ -117,7 +117,7 @@ def lift(
             _pct(c["relative_lift"], True),
             f"{_pct(rel_ci[0], True)} .. {_pct(rel_ci[1], True)}" if rel_ci else "-",
             f"{c['p_value']:.4g}",
-            c["test"],
+            {"two_proportion_z": "z-test", "fisher_exact": "Fisher"}[c["test"]],
             f"{c['incremental_conversions']:.1f}",
             f"{c['incremental_revenue']:.2f}",
         )
