@@ -13,7 +13,7 @@ from rich.table import Table
 from agent.cli_options import JsonOpt
 from segments.cohort_loaders import CohortSource
 from segments.cohort_problems import DEFAULT_CAP
-from segments.cohort_validation import CohortReport, check_cohort
+from segments.cohort_validation import CohortReport, check_cohort, explain_problems
 
 cohort_app = typer.Typer(
     help="The at-risk cohort: check a CSV, Parquet, JSONL file or SQL table before a run.",
@@ -102,13 +102,9 @@ def _print(report: CohortReport) -> None:
             )  # fmt: skip
         out.print(cols)
     if report.problems:
-        probs = Table("row", "column", "value", "problem", "expected", title="Problems")
-        for p in report.problems:
-            probs.add_row(
-                "" if p.row is None else str(p.row), p.column or "", p.value or "",
-                p.message, p.expected,
-            )  # fmt: skip
-        err.print(probs)
+        err.print("[bold]Problems[/bold]")
+        for line in explain_problems(report.problems):
+            err.print(line, soft_wrap=True, markup=False, highlight=False)
         more = report.error_count - len(report.problems)
         if more > 0:
             err.print(f"... and {more} more problems ({report.error_count} in total).")

@@ -214,13 +214,14 @@ def _csv_fast(
                 keep_default_na=False,
                 na_values=NA_TOKENS,
                 on_bad_lines="warn",
+                index_col=False,
                 low_memory=False,
             )
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         return None
-    if len(frame) == 0:
+    if len(frame) == 0 or not isinstance(frame.index, pd.RangeIndex):
         return None
     if b'"' in raw:
         for col in frame.columns:
@@ -463,8 +464,9 @@ def read_sql(url: str, *, table: str | None, query: str | None, log: ProblemLog)
             f"There is no table {table} at {_hide_password(url)}",
             "Check the --table name (use schema.table for another schema).",
         ) from None
-    except sa.exc.SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        cause = exc.__cause__ if isinstance(exc, pd.errors.DatabaseError) else exc
+        detail = str(getattr(cause, "orig", None) or cause or exc).strip().splitlines()[0]
         raise WinbackError(
             f"The cohort could not be read from {source}: {detail}",
             "Check the URL, that the server is reachable, and the table or query.",

@@ -188,7 +188,7 @@ def _check_column(
                 out |= values < spec.minimum
             if spec.maximum is not None:
                 out |= values > spec.maximum
-            flag(out & np.isfinite(values), f"{{value}} is out of range (expected {spec.expected})")
+            flag(out & np.isfinite(values), "{value} is out of range")
             if spec.kind == "count":
                 frac = np.isfinite(values) & (values != np.floor(values)) & ~out
                 flag(frac, "{value} is not a whole number")
