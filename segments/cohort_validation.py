@@ -155,11 +155,14 @@ def _check_column(
         bad |= mask
 
     if spec.kind == "id":
-        ids = raw.astype("str").str.strip().where(raw.notna())
+        text = raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype("str")
+        ids = text.str.strip()
+        if not pd.api.types.is_string_dtype(raw.dtype):
+            ids = ids.where(raw.notna())
         blank = (ids.isna() | (ids == "")).to_numpy()
         flag(blank, "the user_id is blank")
-        ok_ids = ids.where(~blank)
-        if not ok_ids.dropna().is_unique:
+        ok_ids = ids.where(~blank) if blank.any() else ids
+        if not (ok_ids.dropna() if blank.any() else ok_ids).is_unique:
             dup = ok_ids.duplicated(keep="first").to_numpy() & ~blank & ~broken
             first_row = pd.Series(rows[~blank], index=ok_ids[~blank].to_numpy())
             first_row = first_row[~first_row.index.duplicated(keep="first")]
