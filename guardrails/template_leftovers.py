@@ -24,6 +24,7 @@ DEFAULT_PATTERNS = (
     r"%[A-Z][A-Z_]{2,}%",
     r"\*\|[A-Z_]+\|\*",
     r"<<\s*\w+\s*>>",
+    r"\[\s*(?i:link|url|name|first[ _]?name|date|offer|discount|code|cta|button)\s*\]",
 )
 
 
