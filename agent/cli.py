@@ -26,6 +26,7 @@ from agent.cli_llm import llm_app
 from agent.cli_prompts import prompts_app
 from agent.cli_queue import queue_app
 from agent.cli_review import review
+from agent.cli_run import run
 from agent.errors import WinbackError
 
 
@@ -79,6 +80,7 @@ app.add_typer(guard_app, name="guard")
 app.add_typer(llm_app, name="llm")
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(queue_app, name="queue")
+app.command("run")(run)
 app.command("review")(review)
 app.command("export")(export)
 app.command("lift")(lift)

@@ -67,14 +67,23 @@ class Variant:
 
 
 def variant_problems(
-    channel: str, variant: BaseModel, check_template: TemplateCheckFn
+    channel: str, variant: BaseModel, check_template: TemplateCheckFn, segment_name: str = ""
 ) -> list[str]:
-    """Sense and template problems of one variant."""
+    """Sense and template problems of one variant.
+
+    The segment's name is an internal label: copy that says it to the customer
+    ("Trial-and-gone") is sent back for a rewrite.
+    """
     problems: list[str] = []
+    label = segment_name.strip().lower()
     for name in CHANNEL_FIELDS[channel]:
         value = getattr(variant, name)
         problems += text_problems(name, value, min_words=MIN_WORDS.get(name, 1), max_chars=1200)
         problems += [f"{name}: {p}" for p in check_template(value)]
+        if label and label in value.lower():
+            problems.append(
+                f"{name} names the internal segment {segment_name!r}; write to the person"
+            )
     return problems
 
 
@@ -125,7 +134,7 @@ def write_variants(
             return [
                 f"variant {i + 1}: {p}"
                 for i, item in enumerate(items[:wanted])
-                for p in variant_problems(channel, item, check_template)
+                for p in variant_problems(channel, item, check_template, segment.get("name", ""))
             ]
 
         try:

@@ -79,9 +79,13 @@ ROWS = [
         ],
     ),
     ("Your favorite yoga class is back [new].", []),
-    ("Visit us at [link] or tap [CTA].", [
-        ("unresolved_placeholder", "[link]"), ("unresolved_placeholder", "[CTA]"),
-    ]),  # fmt: skip
+    (
+        "Visit us at [link] or tap [CTA].",
+        [
+            ("unresolved_placeholder", "[link]"),
+            ("unresolved_placeholder", "[CTA]"),
+        ],
+    ),
 ]
 
 
