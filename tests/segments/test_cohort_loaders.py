@@ -127,3 +127,20 @@ def test_sql_bad_url_and_missing_table_or_query():
         check_cohort(CohortSource(sql_url="nosuchdb://x", table="t"))
     with pytest.raises(WinbackError, match="exactly one of --table and --query"):
         check_cohort(CohortSource(sql_url="sqlite://"))
+
+
+def test_shipped_examples(tmp_path):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    assert read_cohort(CohortSource(path=examples / "cohort_small.csv")).report.valid_rows == 40
+    (tmp_path / "export.csv").write_text("Customer ID,risk,last_order_days,orders\nc1,0.8,50,4\n")
+    mapped = read_cohort(
+        CohortSource(path=tmp_path / "export.csv", mapping=examples / "column_mapping.yaml")
+    )
+    assert list(mapped.frame.columns) == [
+        "user_id",
+        "churn_score",
+        "days_since_last_activity",
+        "lifetime_orders",
+    ]
