@@ -1,11 +1,14 @@
 # The two commands of the README. Both install what they need first.
-.PHONY: setup dev check test lint format cassettes
+.PHONY: setup dev demo check test lint format cassettes
 
 setup:            ## install winback into .venv (builds the embedded model runtime once)
 	scripts/setup.sh
 
 dev:              ## install with the test and lint tools
 	scripts/setup.sh dev
+
+demo: setup       ## install, then the fitness-app scenario end to end, offline
+	.venv/bin/winback demo
 
 check: setup      ## install, then a real round trip to the (embedded) model
 	.venv/bin/winback llm check

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from agent import __version__
 from agent.cli_cohort import cohort_app
+from agent.cli_demo import demo
 from agent.cli_export import export
 from agent.cli_guard import guard_app
 from agent.cli_lift import lift
@@ -70,7 +71,7 @@ app = typer.Typer(
         "write guarded, personalized drafts, queue them for human approval, and "
         "prove the lift against a held-out control group."
     ),
-    epilog="Start with `winback llm check`. Docs: README.md.",
+    epilog="New here? Run `winback demo`. Docs: README.md.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
@@ -80,6 +81,7 @@ app.add_typer(guard_app, name="guard")
 app.add_typer(llm_app, name="llm")
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(queue_app, name="queue")
+app.command("demo")(demo)
 app.command("run")(run)
 app.command("review")(review)
 app.command("export")(export)
