@@ -76,13 +76,15 @@ def run_batch(
     """Run one batch and return its summary (the `winback run --json` document)."""
     started = time.perf_counter()
     frame = cohort.frame
-    engine = open_store_for(settings)
+    # everything the user can get wrong is checked before the queue is touched
     library = PromptLibrary()
+    for name in ("segment_synthesis", *(f"{ch}_variants" for ch in campaign.channels)):
+        library.get(campaign.prompt_ref(name))
     policy = load_policy(Path(campaign.guard_policy) if campaign.guard_policy else None)
     catalog = load_incentive_catalog(campaign.incentive_catalog)
-
     with progress.stage("activation rule"):
         active = frame[evaluate_rule(frame, campaign.rule).mask] if campaign.rule else frame
+    engine = open_store_for(settings)
     with progress.stage("suppression"):
         since = datetime.now(UTC) - timedelta(days=max(campaign.frequency_cap_days, 0))
         contacts = [*recent_contacts(engine, since), *extra_contacts]
