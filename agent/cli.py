@@ -13,7 +13,6 @@ import os
 import sys
 from typing import Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -31,27 +30,33 @@ from agent.cli_run import run
 from agent.errors import WinbackError
 
 
-def _debug_enabled(ctx: click.Context | None) -> bool:
+def _debug_enabled(ctx: typer.Context | None) -> bool:
     if os.environ.get("WINBACK_DEBUG") or "PYTEST_CURRENT_TEST" in os.environ:
         return True
     return bool(ctx and ctx.obj and ctx.obj.get("debug"))
 
 
+def _is_cli_framework_exception(exc: BaseException) -> bool:
+    """Click's and typer's own exceptions (typer 0.29 vendors click as typer._click)."""
+    module = type(exc).__module__
+    return module.startswith(("click", "typer"))
+
+
 class WinbackGroup(TyperGroup):
     """Root group: turns user errors into one clean line and an exit code."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except WinbackError as exc:
             typer.secho(f"Error: {exc}", err=True, fg="red")
             raise typer.Exit(exc.exit_code) from None
-        except (click.exceptions.Exit, typer.Exit, click.ClickException, click.Abort):
-            raise
         except KeyboardInterrupt:
             typer.secho("Interrupted.", err=True, fg="yellow")
             raise typer.Exit(130) from None
         except Exception as exc:
+            if _is_cli_framework_exception(exc):
+                raise  # usage errors and exits: typer prints them and sets the exit code
             if _debug_enabled(ctx):
                 raise
             typer.secho(

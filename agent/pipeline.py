@@ -232,30 +232,49 @@ def _rows(
     arm: str,
     segment: str | None,
 ) -> list[dict[str, Any]]:
-    used, subjects, bodies, missing = render_group(templates, values.loc[idx])
+    part = values.loc[idx]
+    used, subjects, bodies, missing = render_group(templates, part)
     address_col = ADDRESS_COLUMN[channel]
-    addresses = frame.loc[idx, address_col] if address_col in frame else pd.Series(None, index=idx)
+    addresses = (
+        frame.loc[idx, address_col].astype(object).where(frame.loc[idx, address_col].notna(), None)
+        if address_col in frame
+        else pd.Series(None, index=idx, dtype=object)
+    ).tolist()
+    user_ids = frame.loc[idx, "user_id"].astype(str).tolist()
+    names = (
+        frame.loc[idx, "first_name"]
+        .astype(object)
+        .where(frame.loc[idx, "first_name"].notna(), None)
+        if "first_name" in frame
+        else pd.Series(None, index=idx, dtype=object)
+    ).tolist()
+    value_records = [
+        {k: v for k, v in rec.items() if v is not None and v is not pd.NA}
+        for rec in part.astype(object).where(part.notna(), None).to_dict("records")
+    ]
+    offers = incentives.loc[idx].astype(object)
+    offer_records = offers.where(offers.notna(), None).to_dict("records")
     rows = []
-    for j, i in enumerate(idx):
+    for j in range(len(idx)):
         template = used[j]
-        incentive = incentives.loc[i]
+        offer = offer_records[j]
         row = {
-            "user_id": str(frame.at[i, "user_id"]),
+            "user_id": user_ids[j],
             "arm": arm,
             "channel": channel,
             "segment": segment,
-            "address": None if pd.isna(addresses.iloc[j]) else str(addresses.iloc[j]),
+            "address": None if addresses[j] is None else str(addresses[j]),
             "incentive": None
-            if pd.isna(incentive["incentive"])
+            if offer["incentive"] is None
             else {
-                "code": incentive["offer_id"],
-                "text": incentive["incentive"],
-                "value": float(incentive["value"]),
-                "unit": incentive["unit"],
-                "cost": float(incentive["cost"]),
+                "code": offer["offer_id"],
+                "text": offer["incentive"],
+                "value": float(offer["value"]),
+                "unit": offer["unit"],
+                "cost": float(offer["cost"]),
             },
-            "values": values.loc[i].dropna().to_dict(),
-            "first_name": None if "first_name" not in frame else frame.at[i, "first_name"],
+            "values": value_records[j],
+            "first_name": names[j],
         }
         if template is None:
             row.update(

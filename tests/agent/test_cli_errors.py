@@ -96,3 +96,14 @@ def test_typer_exit_passes_through_with_its_code():
     result = runner.invoke(make_app(typer.Exit(3)), ["boom"])
     assert result.exit_code == 3
     assert "unexpected" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args", [["llm", "check", "--bogus"], ["queue", "nope"], ["run", "--segments", "x"]]
+)
+def test_usage_errors_outside_pytest_are_exit_2(args, monkeypatch):
+    """Typer vendors click: its usage errors must not look like crashes to users."""
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "unexpected failure" not in result.output
