@@ -27,6 +27,7 @@ from agent.cli_prompts import prompts_app
 from agent.cli_queue import queue_app
 from agent.cli_review import review
 from agent.cli_run import run
+from agent.cli_segments import segments_app
 from agent.errors import WinbackError
 
 
@@ -86,6 +87,7 @@ app.add_typer(guard_app, name="guard")
 app.add_typer(llm_app, name="llm")
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(queue_app, name="queue")
+app.add_typer(segments_app, name="segments")
 app.command("demo")(demo)
 app.command("run")(run)
 app.command("review")(review)

@@ -134,3 +134,29 @@ def test_bad_campaign_key_is_named(cohort_files, tmp_path):
     result = runner.invoke(app, ["run", str(cohort), "--config", str(camp)])
     assert result.exit_code == 2
     assert "arms.baseline" in result.stderr and "chanels" in result.stderr
+
+
+@pytest.mark.vcr
+def test_segments_preview_queues_nothing(cohort_files, llm_env, isolated_env):
+    cohort, campaign = cohort_files
+    result = runner.invoke(
+        app, ["segments", "preview", str(cohort), "--config", str(campaign), "--json"], env=llm_env
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert len(out["segments"]) == 2
+    assert {s["cluster_id"] for s in out["segments"]} == {0, 1}
+    for sample in out["samples"]:
+        assert sample["channel"] == "push" and sample["verdict"] in ("pass", "warn", "block")
+        if sample["body"].startswith("(not renderable"):
+            assert sample["verdict"] == "block"
+        else:
+            assert "{{" not in sample["body"]
+    assert out["llm"]["calls"] >= 2
+    assert not (isolated_env / "winback.db").exists()
+
+
+def test_segments_preview_bad_input(tmp_path):
+    result = runner.invoke(app, ["segments", "preview", str(tmp_path / "none.csv")])
+    assert result.exit_code == 2
+    assert "none.csv" in result.stderr
