@@ -1,4 +1,4 @@
-"""`winback prompts ...`: list, show and render the prompt library."""
+"""`winback prompts ...`: list, show, render and evaluate the prompt library."""
 
 from __future__ import annotations
 
@@ -11,12 +11,20 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from agent.cli_options import JsonOpt
+from agent.cli_options import (
+    BaseUrlOpt,
+    ConfigFileOpt,
+    JsonOpt,
+    LocalModelOpt,
+    ModelOpt,
+    NoCacheOpt,
+    ProviderOpt,
+)
 from agent.errors import WinbackError
 from agent.prompt_library import PromptLibrary
 
 prompts_app = typer.Typer(
-    help="The prompt library: list, show and render versioned prompt templates.",
+    help="The prompt library: list, show, render and evaluate versioned prompt templates.",
     no_args_is_help=True,
 )
 FolderOpt = Annotated[
@@ -116,3 +124,111 @@ def render(
     for m in messages:
         console.rule(m["role"])
         console.print(m["content"], markup=False, highlight=False)
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _print_eval(doc: dict, console: Console) -> None:
+    results = doc["results"]
+    pair = len(results) == 2
+    console.print(f"[bold]{doc['suite']}[/bold]  {doc['description']}".rstrip())
+    table = Table("assertion", title="pass rate per assertion")
+    for r in results:
+        table.add_column(r["prompt"], justify="right")
+    if pair:
+        table.add_column("diff", justify="right")
+    types = list(dict.fromkeys(t for r in results for t in r["by_assertion"]))
+    rows = [(t, [r["by_assertion"].get(t, {}).get("pass_rate") for r in results]) for t in types]
+    rows.append(("cases (overall)", [r["pass_rate"] for r in results]))
+    for label, rates in rows:
+        cells = [_rate(v) for v in rates]
+        if pair:
+            a, b = rates
+            cells.append("-" if a is None or b is None else f"{(b - a) * 100:+.0f} pts")
+        table.add_row(label, *cells)
+    console.print(table)
+    cases = Table("case", title="cases (score; first failed assertion)")
+    for r in results:
+        cases.add_column(r["prompt"])
+    for i, case in enumerate(results[0]["cases"]):
+        cells = []
+        for r in results:
+            c = r["cases"][i]
+            failed = next((a for a in c["assertions"] if not a["passed"]), None)
+            mark = "[green]pass[/green]" if c["passed"] else "[red]FAIL[/red]"
+            why = f"\n[dim]{failed['type']}: {failed['reason'][:90]}[/dim]" if failed else ""
+            cells.append(f"{mark} {c['score']:.2f}{why}")
+        cases.add_row(case["name"], *cells)
+    console.print(cases)
+    for r in results:
+        verdict = "[green]passes[/green]" if r["passed"] else "[red]misses[/red]"
+        console.print(
+            f"{r['prompt']}: {r['pass_rate']:.0%} of cases pass, {verdict} "
+            f"the threshold {doc['threshold']:.0%}"
+        )
+    llm = doc["llm"]
+    console.print(
+        f"LLM ({llm['provider']}, {llm['model']}): {llm['calls']} calls, "
+        f"{llm['cached_calls']} cached, {llm['input_tokens']} in / {llm['output_tokens']} out"
+    )
+
+
+@prompts_app.command("eval")
+def eval_suite(
+    suite: Annotated[
+        Path, typer.Argument(help="Suite file, e.g. prompts/evals/push_variants.yaml.")
+    ],
+    prompt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--prompt",
+            help="NAME@VERSION to test instead of the suite's prompt; repeat to compare two.",
+            show_default=False,
+        ),
+    ] = None,
+    folder: FolderOpt = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option("--policy", help="Guardrail policy file (default: the shipped policy)."),
+    ] = None,
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    local_model: LocalModelOpt = None,
+    no_cache: NoCacheOpt = False,
+    config_file: ConfigFileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run an evaluation suite on one or more prompt versions; exit 1 below its threshold."""
+    from agent.cli_options import resolve_settings
+    from agent.llm_client import LLM
+    from agent.prompt_eval import load_suite, report, run_suite
+    from guardrails.policy import load_policy
+
+    loaded = load_suite(suite, prompt, _library(folder))
+    policy = load_policy(policy_file)
+    settings = resolve_settings(
+        provider=provider,
+        model=model,
+        base_url=base_url,
+        local_model=local_model,
+        no_cache=no_cache,
+        config_file=config_file,
+    )
+    console = Console(stderr=True)
+    with LLM(settings) as llm:
+
+        def progress(ref: str, case: str) -> None:
+            if not as_json:
+                console.print(f"[dim]{ref}: {case} ...[/dim]")
+
+        results = run_suite(loaded, llm, policy, on_case=progress)
+        doc = report(loaded, results, llm)
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2, default=str))
+    else:
+        _print_eval(doc, Console())
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""Evaluation suites for the prompt library and the python checks they reference."""
