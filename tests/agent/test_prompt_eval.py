@@ -365,7 +365,8 @@ def test_invalid_output_fails_every_assertion_without_crashing():
 @pytest.mark.vcr
 def test_shipped_sms_suite_on_recorded_model(llm_settings):
     loaded = load_suite(EVALS_DIR / "sms_variants.yaml")
-    with LLM(llm_settings) as llm:
+    settings = llm_settings.model_copy(update={"timeout": 900.0})  # slow when recording
+    with LLM(settings) as llm:
         results = run_suite(loaded, llm, POLICY)
         usage = llm.usage.summary()
     assert [r.prompt for r in results] == ["sms_variants@1"]
@@ -441,6 +442,7 @@ def llm_env(llm_settings):
         "WINBACK_API_KEY": "sk-test-not-a-real-key",
         "WINBACK_MODEL": llm_settings.model,
         "WINBACK_MAX_RETRIES": "0",
+        "WINBACK_TIMEOUT": "900",  # recording on 2 busy cores can be slow
     }
 
 
