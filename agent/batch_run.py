@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
 
 from agent.campaign_config import Campaign
 from agent.config import Settings
@@ -36,6 +38,7 @@ from agent.run_progress import StageProgress
 from agent.store.batches import finish_batch, start_batch
 from agent.store.contacts import recent_contacts
 from agent.store.engine import open_store_for
+from agent.store.schema import batches
 from guardrails.policy import load_policy
 from segments.activation_rules import evaluate_rule
 from segments.cohort_validation import Cohort
@@ -207,11 +210,10 @@ def run_batch(
     return summary
 
 
-def _record_batch_meta(engine, batch_id: str, prompts: list[str], model: str, provider: str):
-    from sqlalchemy import update
-
-    from agent.store.schema import batches
-
+def _record_batch_meta(
+    engine: Engine, batch_id: str, prompts: list[str], model: str, provider: str
+) -> None:
+    """Which prompts (name@version) and model produced the batch."""
     with engine.begin() as conn:
         conn.execute(
             update(batches)
