@@ -43,7 +43,7 @@ from guardrails.policy import load_policy
 from segments.activation_rules import evaluate_rule
 from segments.cohort_validation import Cohort
 from segments.experiment_arms import assign_arms
-from segments.incentives import assign_incentives, load_incentive_catalog
+from segments.incentives import apply_eligibility, assign_incentives, load_incentive_catalog
 from segments.suppression import suppress
 
 
@@ -117,7 +117,7 @@ def run_batch(
     plan = BatchPlan()
     messages: list[dict[str, Any]] = []
     guard_stats = None
-    withdrawn = 0
+    withdrawn = ineligible = 0
     with LLM(settings) as llm:
         if len(eligible):
             labels, plan = plan_segments(eligible, campaign, llm, library, progress)
@@ -137,6 +137,7 @@ def run_batch(
             incentives = assign_incentives(catalog, tiers, plan.value)
             incentives.loc[arms == "control", ["offer_id", "incentive", "unit"]] = None
             incentives.loc[arms == "control", "cost"] = 0.0
+            ineligible = apply_eligibility(incentives, eligible, catalog)
             withdrawn = apply_budget(incentives, plan.value, campaign.incentive_budget)
             messages = render_messages(
                 eligible, arms, channel_ok, labels, plan, campaign, incentives, progress
@@ -191,6 +192,7 @@ def run_batch(
             "offers": len(offers),
             "total_cost": round(sum(o["cost"] for o in offers), 2),
             "withdrawn_for_budget": withdrawn,
+            "withdrawn_ineligible": ineligible,
         },
         "guard": guard_stats.__dict__ if guard_stats else None,
         "prompts": prompts_used,

@@ -55,6 +55,9 @@ class Offer(BaseModel):
     unit: Unit
     cap: float = Field(ge=0)
     cost: float = Field(0.0, ge=0)
+    eligibility: str | None = Field(
+        None, description="a rule over cohort columns; users who fail it get no offer"
+    )
 
     @model_validator(mode="after")
     def _within_cap(self) -> Offer:
@@ -66,6 +69,13 @@ class Offer(BaseModel):
             raise ValueError("an offer with unit 'none' must have value 0")
         if "{" in self.text or "}" in self.text:
             raise ValueError("text must not contain '{' or '}'")
+        if self.eligibility is not None:
+            from segments.rule_parser import RuleError, parse_rule
+
+            try:
+                parse_rule(self.eligibility)
+            except RuleError as exc:
+                raise ValueError(f"eligibility: {exc.message}") from None
         return self
 
 
@@ -237,3 +247,38 @@ def assign_incentives(
     )
     frame.insert(0, "value_tier", vt)
     return frame
+
+
+def apply_eligibility(
+    incentives: pd.DataFrame, cohort: pd.DataFrame, catalog: IncentiveCatalog
+) -> int:
+    """Withdraw offers from users who fail the offer's eligibility rule; return how many.
+
+    The rule is the cohort rule language (`segments.activation_rules`), checked
+    against the cohort's columns: a column the cohort lacks is a `RuleError`
+    naming the offer, before anything is written.
+    """
+    from segments.activation_rules import evaluate_rule
+    from segments.rule_parser import RuleError
+
+    withdrawn = 0
+    for offer_id, offer in catalog.offers.items():
+        if offer.eligibility is None:
+            continue
+        holders = incentives.index[incentives["offer_id"] == offer_id]
+        if len(holders) == 0:
+            continue
+        try:
+            ok = evaluate_rule(cohort.loc[holders], offer.eligibility).mask
+        except RuleError as exc:
+            raise WinbackError(
+                f"Incentive catalog offer {offer_id!r}: eligibility rule {offer.eligibility!r}: "
+                f"{exc.message}",
+                "Fix the rule in the catalog, or add the column to the cohort.",
+            ) from None
+        out = holders[~ok]
+        incentives.loc[out, ["offer_id", "incentive", "unit"]] = None
+        incentives.loc[out, "value"] = np.nan
+        incentives.loc[out, "cost"] = 0.0
+        withdrawn += len(out)
+    return withdrawn
