@@ -22,7 +22,6 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
 
-from agent.batch_run import run_batch
 from agent.campaign_config import load_campaign
 from agent.cli_options import (
     BaseUrlOpt,
@@ -35,15 +34,12 @@ from agent.cli_options import (
     ProviderOpt,
     resolve_settings,
 )
-from agent.demo_cohort import make_fitness_cohort
 from agent.demo_outcomes import simulate_outcomes
 from agent.errors import WinbackError
 from agent.run_progress import StageProgress
 from agent.store.engine import open_store_for
 from agent.store.schema import drafts
 from prompts import PROMPTS_DIR
-from segments.cohort_loaders import CohortSource
-from segments.cohort_validation import read_cohort
 
 DEMO_CAMPAIGN = PROMPTS_DIR / "campaigns" / "fitness-comeback.yaml"
 
@@ -64,6 +60,11 @@ def demo(
     Offline on the embedded model unless another model is configured. Takes a
     few minutes the first time, seconds when re-run (cached LLM replies).
     """
+    from agent.batch_run import run_batch
+    from agent.demo_cohort import make_fitness_cohort
+    from segments.cohort_loaders import CohortSource
+    from segments.cohort_validation import read_cohort
+
     if not 1 <= users <= 1_000_000:
         raise WinbackError(f"--users {users} is out of range", "Use 1 to 1,000,000 users.")
     settings = resolve_settings(

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.batch_run import run_batch
 from agent.campaign_config import load_campaign
 from agent.cli_options import (
     BaseUrlOpt,
@@ -26,8 +25,6 @@ from agent.cli_options import (
 from agent.errors import WinbackError
 from agent.run_progress import StageProgress
 from segments.cohort_loaders import CohortSource
-from segments.cohort_validation import read_cohort
-from segments.suppression import read_contact_file
 
 CohortArg = Annotated[
     Path | None,
@@ -126,6 +123,10 @@ def run(
     per-user render -> guardrails -> queue. Re-running the same command resumes the
     batch: cached LLM replies, no duplicate drafts.
     """
+    from agent.batch_run import run_batch
+    from segments.cohort_validation import read_cohort
+    from segments.suppression import read_contact_file
+
     settings = resolve_settings(
         provider=provider,
         model=model,

@@ -30,18 +30,8 @@ from agent.cli_options import (
     resolve_settings,
 )
 from agent.cli_run import CampaignFileOpt, CohortArg, cohort_source, parse_channels
-from agent.draft_compose import SAMPLE_VALUES, compose
-from agent.llm_client import LLM
-from agent.pipeline import plan_segments, plan_variants
 from agent.prompt_library import PromptLibrary
 from agent.run_progress import StageProgress
-from guardrails.check_message import check_message
-from guardrails.message import Message
-from guardrails.policy import load_policy
-from segments.activation_rules import evaluate_rule
-from segments.cohort_validation import read_cohort
-from segments.suppression import suppress
-from segments.template_render import compile_template
 
 segments_app = typer.Typer(
     help="Preview the micro-segments the model finds in a cohort, before a run.",
@@ -51,6 +41,9 @@ segments_app = typer.Typer(
 
 def sample_for(channel: str, fields: dict[str, str], placeholders: list[str], row: dict) -> dict:
     """One variant rendered for one (PII-free sample) user."""
+    from agent.draft_compose import SAMPLE_VALUES, compose
+    from segments.template_render import compile_template
+
     subject, body = compose(channel, fields)
     values = {k: row.get(k) or SAMPLE_VALUES.get(k, k) for k in placeholders}
     render = lambda t: compile_template(t, placeholders).render(values)  # noqa: E731
@@ -83,6 +76,15 @@ def preview(
     as_json: JsonOpt = False,
 ) -> None:
     """Segments (name, size, traits, angle, incentive tier) and a checked sample per channel."""
+    from agent.llm_client import LLM
+    from agent.pipeline import plan_segments, plan_variants
+    from guardrails.check_message import check_message
+    from guardrails.message import Message
+    from guardrails.policy import load_policy
+    from segments.activation_rules import evaluate_rule
+    from segments.cohort_validation import read_cohort
+    from segments.suppression import suppress
+
     settings = resolve_settings(
         provider=provider,
         model=model,
