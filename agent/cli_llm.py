@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from typing import Annotated
 
@@ -107,6 +108,10 @@ def check(
     )
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @llm_app.command("serve")
 def serve(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 to listen on.")] = 8080,
@@ -123,6 +128,10 @@ def serve(
         raise WinbackError(f"Port {port} is out of range", "Use a port between 1 and 65535.")
     settings = resolve_settings(local_model=local_model, model=model, config_file=config_file)
     server = local_server_for(settings, port=port)
+    # Ctrl-C and SIGTERM stop the server cleanly, even when this process was started with
+    # SIGINT ignored (as background jobs of a non-interactive shell are).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     with server:
         typer.echo(
             f"Serving {server.model_path.name} as '{server.alias}' at {server.base_url} "
