@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from agent.campaign_config import Campaign
 from agent.config import Settings
 from agent.llm_client import LLM
+from agent.personal_touch import personalize
 from agent.pipeline import (
     BatchPlan,
     cohort_fingerprint,
@@ -118,6 +119,7 @@ def run_batch(
     messages: list[dict[str, Any]] = []
     guard_stats = None
     withdrawn = ineligible = 0
+    personal = {"users": 0, "failed": 0}
     with LLM(settings) as llm:
         if len(eligible):
             labels, plan = plan_segments(eligible, campaign, llm, library, progress)
@@ -142,6 +144,20 @@ def run_batch(
             messages = render_messages(
                 eligible, arms, channel_ok, labels, plan, campaign, incentives, progress
             )
+            if campaign.personalize_top:
+                with progress.stage("personal touch (LLM)"):
+                    personal = personalize(
+                        llm,
+                        library.get(campaign.prompt_ref("personal_touch")),
+                        messages,
+                        plan.features,
+                        plan.value,
+                        dict(zip(eligible["user_id"].astype(str), eligible.index, strict=True)),
+                        {s.name: s.to_dict() for s in plan.segments},
+                        top=campaign.personalize_top,
+                        placeholders=campaign.placeholders,
+                        brand_voice=campaign.brand_voice,
+                    )
             guard_stats = guard_messages(messages, catalog, policy, progress, full_scan=full_scan)
         new = store_messages(
             engine, batch.batch_id, campaign, eligible, arms, channel_ok, messages, progress
@@ -149,7 +165,7 @@ def run_batch(
         usage = llm.usage.summary()
         model, provider = llm.model, llm.provider
 
-    prompts_used = sorted({m["prompt"] for m in messages if m.get("prompt")})
+    prompts_used = sorted({p for m in messages if m.get("prompt") for p in m["prompt"].split("+")})
     if plan.segments:
         prompts_used.insert(0, library.get(campaign.prompt_ref("segment_synthesis")).ref)
     offers = [m["incentive"] for m in messages if m.get("incentive")]
@@ -194,6 +210,7 @@ def run_batch(
             "withdrawn_for_budget": withdrawn,
             "withdrawn_ineligible": ineligible,
         },
+        "personalized": personal,
         "guard": guard_stats.__dict__ if guard_stats else None,
         "prompts": prompts_used,
         "timings": {k: round(v, 3) for k, v in progress.timings.items()},

@@ -16,6 +16,7 @@ incentive_budget: null          # total incentive cost allowed, null: no limit
 guard_policy: null              # null: guardrails/default_policy.yaml
 prompts: {segment_synthesis: 1, email_variants: 1, sms_variants: 1, push_variants: 1}
 baseline_copy: null             # null: prompts/baseline_copy.yaml
+personalize_top: 0              # one extra LLM call each for the N highest-value users
 ```
 
 Every key is optional except `name`; unknown keys and wrong types are errors
@@ -72,6 +73,7 @@ class Campaign(BaseModel):
     guard_policy: str | None = None
     prompts: dict[str, int] = Field(default_factory=dict)
     baseline_copy: str | None = None
+    personalize_top: int = Field(0, ge=0, le=10_000)
 
     @field_validator("channels")
     @classmethod

@@ -105,6 +105,13 @@ def run(
         Path | None,
         typer.Option("--suppression-file", help="CSV/JSONL of user_id[,channel][,contacted_at]."),
     ] = None,
+    personalize_top: Annotated[
+        int | None,
+        typer.Option(
+            "--personalize-top",
+            help="One extra LLM call each for the N highest-value treatment users (features only).",
+        ),
+    ] = None,
     full_scan: Annotated[
         bool, typer.Option("--full-scan", help="Scan every message in full (slow, ~100/s).")
     ] = False,
@@ -143,6 +150,7 @@ def run(
             "rule": rule,
             "channels": parse_channels(channels),
             "segments": segments,
+            "personalize_top": personalize_top,
         },
     )
     source = cohort_source(file, sql, table, query, mapping)

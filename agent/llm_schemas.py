@@ -74,8 +74,15 @@ class PushVariants(BaseModel):
     variants: list[PushVariant]
 
 
+class PersonalTouch(BaseModel):
+    """One personal opening sentence (a template) for one member."""
+
+    opening: str = Field(description="one short sentence, may use the allowed placeholders")
+
+
 SCHEMAS: dict[str, type[BaseModel]] = {
-    cls.__name__: cls for cls in (SegmentPlans, EmailVariants, SmsVariants, PushVariants)
+    cls.__name__: cls
+    for cls in (SegmentPlans, EmailVariants, SmsVariants, PushVariants, PersonalTouch)
 }
 VARIANT_SCHEMAS: dict[str, type[BaseModel]] = {
     "email": EmailVariants,

@@ -58,6 +58,7 @@ class BatchPlan:
     variants: dict[tuple[int, str], list[Variant]] = field(default_factory=dict)
     clustering: dict[str, Any] = field(default_factory=dict)
     value: pd.Series | None = None  # per-user value basis for incentive tiers
+    features: pd.DataFrame | None = None  # PII-free per-user features (for --personalize-top)
 
 
 def cohort_fingerprint(frame: pd.DataFrame) -> str:
@@ -83,6 +84,7 @@ def plan_segments(
         labels = pd.Series(clustering.labels, index=frame.index, dtype="int64")
         plan.clustering = clustering.to_dict()
         plan.value = value_basis(features.raw)
+        plan.features = features.raw
     with progress.stage("segments (LLM)"):
         profiles = build_profiles(features.raw, labels)
         prompt_profiles = [profile_to_prompt_dict(p) for p in profiles]

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.llm_client import format_validation_errors
-from agent.llm_schemas import SCHEMAS, VARIANT_SCHEMAS, SegmentPlans
+from agent.llm_schemas import SCHEMAS, VARIANT_SCHEMAS, PersonalTouch, SegmentPlans
 from agent.prompt_library import PromptTemplate
 from guardrails.policy import Policy
 
@@ -48,7 +48,8 @@ AssertionType = Literal[
 ]
 ASSERTION_TYPES: tuple[str, ...] = AssertionType.__args__  # type: ignore[attr-defined]
 CHANNEL_OF_SCHEMA = {schema.__name__: channel for channel, schema in VARIANT_SCHEMAS.items()}
-SEGMENT_TEXT_FIELDS = ("name", "description", "message_angle", "tone")
+# free-text fields checked by guard-pass for non-variant outputs (segment plans, openings)
+SEGMENT_TEXT_FIELDS = ("name", "description", "message_angle", "tone", "opening")
 
 
 class Assertion(BaseModel):
@@ -172,6 +173,12 @@ def _schema_valid(
         ids = [int(p["cluster_id"]) for p in ctx.variables.get("profiles", [])]
         problems = check_plans(parsed, ids)
         total = max(len(parsed.segments), 1)
+    elif isinstance(parsed, PersonalTouch):
+        from agent.output_checks import text_problems
+
+        problems = text_problems("opening", parsed.opening, min_words=4, max_chars=200)
+        problems += template_problems(parsed.opening, ctx.placeholders)
+        total = 1
     else:
         channel = ctx.channel or ""
         items = parsed.variants[: int(ctx.variables.get("n") or len(parsed.variants))]  # type: ignore[attr-defined]

@@ -160,3 +160,25 @@ def test_segments_preview_bad_input(tmp_path):
     result = runner.invoke(app, ["segments", "preview", str(tmp_path / "none.csv")])
     assert result.exit_code == 2
     assert "none.csv" in result.stderr
+
+
+@pytest.mark.vcr
+def test_personalize_top_adds_one_call_per_user(cohort_files, llm_env, isolated_env):
+    cohort, campaign = cohort_files
+    args = ["run", str(cohort), "--config", str(campaign), "--personalize-top", "2", "--json"]
+    result = runner.invoke(app, args, env=llm_env)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    personal = out["personalized"]
+    assert personal["users"] + personal["failed"] == 2
+    engine = create_engine(f"sqlite:///{isolated_env / 'winback.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(drafts.c.arm, drafts.c.variant, drafts.c.prompt).where(
+                drafts.c.variant.like("%+personal")
+            )
+        ).all()
+    assert len(rows) == personal["users"]  # one channel: one draft per personalized user
+    assert all(r.arm == "treatment" and "personal_touch@1" in r.prompt for r in rows)
+    if personal["users"]:
+        assert "personal_touch@1" in out["prompts"]
