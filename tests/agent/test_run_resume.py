@@ -76,13 +76,13 @@ def test_kill_9_at_several_points_then_resume(tmp_path):
     assert len(killed_at) >= 3, f"the run finished too fast to be killed: {killed_at}"
 
     final = winback([*base, "--db", f"sqlite:///{resumed_db}"], env)
-    out, err = final.communicate(timeout=600)
+    out, err = final.communicate(timeout=1500)
     assert final.returncode == 0, err
     summary = json.loads(out)
 
     reference_db = tmp_path / "reference.db"
     ref = winback([*base, "--db", f"sqlite:///{reference_db}"], env)
-    ref_out, err = ref.communicate(timeout=600)
+    ref_out, err = ref.communicate(timeout=1500)
     assert ref.returncode == 0, err
     assert json.loads(ref_out)["llm"]["calls"] == 0  # every reply came from the cache
 
