@@ -157,15 +157,6 @@ def _sniff(head: str) -> str:
     return best if counts[best] else ","
 
 
-def _encoding(raw: bytes) -> tuple[bytes, str]:
-    """Bytes as UTF-8 (UTF-16 with a BOM is converted) and the codec name for pandas."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16").encode("utf-8"), "utf-8"
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw, "utf-8-sig"
-    return raw, "utf-8"
-
-
 def _empty(source: str, log: ProblemLog, message: str) -> LoadedCohort:
     log.add(message, expected="a header line and at least one row")
     return LoadedCohort(
@@ -176,20 +167,51 @@ def _empty(source: str, log: ProblemLog, message: str) -> LoadedCohort:
 def read_csv_file(
     path: Path, log: ProblemLog, id_columns: frozenset[str] = frozenset()
 ) -> LoadedCohort:
-    """A CSV (or TSV, semicolon, pipe) cohort; exact row numbers for every problem."""
+    """A CSV (or TSV, semicolon, pipe) cohort; exact row numbers for every problem.
+
+    A regular UTF-8 file is never read whole into memory by us: pandas parses the
+    path (in parallel, and faster than from bytes) and we only stream it once to
+    count lines. UTF-16 files are converted in memory; irregular files are read whole
+    by the exact path.
+    """
     ids = id_columns | {"user_id"}
-    raw, encoding = _encoding(Path(path).read_bytes())
+    path = Path(path)
     source = str(path)
-    if not raw[:65536].strip(b"\xef\xbb\xbf \t\r\n") and not raw.strip(b"\xef\xbb\xbf \t\r\n"):
+    with path.open("rb") as fh:
+        first = fh.read(65536)
+    where: Path | bytes = path
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        where = path.read_bytes().decode("utf-16").encode("utf-8")
+        first = where[:65536]
+    encoding = "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
+    blank = b"\xef\xbb\xbf \t\r\n"
+    if not first.strip(blank) and not _whole(where).strip(blank):
         return _empty(source, log, "the file is empty")
-    head = raw[:65536].decode("utf-8", errors="replace").lstrip("\ufeff")
+    head = first.decode("utf-8", errors="replace").lstrip("\ufeff")
     sep = _sniff(head)
     body = head.split("\n", 1)[1] if "\n" in head else ""
     decimal = "," if sep == ";" and re.search(r"\d,\d", body) else "."
-    loaded = _csv_fast(raw, source, sep, decimal, encoding, ids)
+    loaded = _csv_fast(where, source, sep, decimal, encoding, ids)
     if loaded is not None:
         return loaded
-    return _csv_exact(raw, source, sep, decimal, encoding, log, ids)
+    return _csv_exact(_whole(where), source, sep, decimal, encoding, log, ids)
+
+
+def _whole(where: Path | bytes) -> bytes:
+    return where if isinstance(where, bytes) else where.read_bytes()
+
+
+def _count_lines(where: Path | bytes) -> int:
+    """Physical lines (a last line without a newline counts), streaming a file in 1 MB reads."""
+    if isinstance(where, bytes):
+        newlines, last = where.count(b"\n"), where[-1:]
+    else:
+        newlines, last, buf = 0, b"", bytearray(1 << 20)
+        with where.open("rb") as fh:
+            while size := fh.readinto(buf):
+                newlines += buf.count(b"\n", 0, size)
+                last = bytes(buf[size - 1 : size])
+    return newlines + (0 if last in (b"\n", b"") else 1)
 
 
 def _is_id(name: object, ids: frozenset[str]) -> bool:
@@ -198,22 +220,29 @@ def _is_id(name: object, ids: frozenset[str]) -> bool:
 
 
 def _csv_fast(
-    raw: bytes, source: str, sep: str, decimal: str, encoding: str, ids: frozenset[str]
+    where: Path | bytes,
+    source: str,
+    sep: str,
+    decimal: str,
+    encoding: str,
+    ids: frozenset[str],
 ) -> LoadedCohort | None:
-    """One pandas read; None when the file turns out to be irregular."""
+    """One pandas read of `where` (the file, or its bytes when re-encoded); None if irregular.
+
+    A row with too many fields makes pandas raise (its default `on_bad_lines`), which
+    sends the file to the exact path; rows with too few are found by `_short_lines`.
+    """
+
+    def read(**kwargs: object) -> pd.DataFrame:
+        src = io.BytesIO(where) if isinstance(where, bytes) else where
+        return pd.read_csv(
+            src, sep=sep, encoding=encoding, keep_default_na=False, na_values=NA_TOKENS, **kwargs
+        )
+
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                io.BytesIO(raw),
-                sep=sep,
-                decimal=decimal,
-                encoding=encoding,
-                keep_default_na=False,
-                na_values=NA_TOKENS,
-                on_bad_lines="warn",
-                index_col=False,
-            )
+            frame = read(decimal=decimal, index_col=False)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
@@ -221,25 +250,16 @@ def _csv_fast(
     if len(frame) == 0 or not isinstance(frame.index, pd.RangeIndex):
         return None
     # one record per line, no blank line: then row i is line i + 2
-    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-    if lines != len(frame) + 1:
+    if _count_lines(where) != len(frame) + 1:
         return None
     last_blank = len(frame.columns) > 1 and frame.iloc[:, -1].isna().any()
-    if last_blank and _short_lines(raw, frame, sep):
+    if last_blank and _short_lines(_whole(where), frame, sep):
         return None
     # numeric-looking ids lose leading zeros when parsed as numbers: re-read as text
     id_cols = [c for c in frame.columns if _is_id(c, ids)]
     for col in id_cols:
         if not pd.api.types.is_string_dtype(frame[col].dtype):
-            frame[col] = pd.read_csv(
-                io.BytesIO(raw),
-                sep=sep,
-                encoding=encoding,
-                usecols=[col],
-                dtype=str,
-                keep_default_na=False,
-                na_values=NA_TOKENS,
-            )[col]
+            frame[col] = read(usecols=[col], dtype=str)[col]
     rows = np.arange(2, len(frame) + 2, dtype=np.int64)
     return LoadedCohort(frame, rows, source, np.zeros(len(frame), bool), decimal=decimal)
 

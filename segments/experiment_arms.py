@@ -44,9 +44,9 @@ SRM_ALPHA = 0.001
 def arm_hash(user_ids: Iterable[object], salt: str) -> np.ndarray:
     """Uniform [0, 1) number per user from sha256(salt, user_id): stable and salt-specific."""
     prefix = salt.encode("utf-8") + b"\x1f"
-    digests = b"".join(
-        hashlib.sha256(prefix + str(u).encode("utf-8")).digest()[:8] for u in user_ids
-    )
+    sha256 = hashlib.sha256
+    texts = [u if type(u) is str else str(u) for u in user_ids]
+    digests = b"".join([sha256(prefix + u.encode("utf-8")).digest()[:8] for u in texts])
     return np.frombuffer(digests, dtype=">u8").astype(np.float64) / 2.0**64
 
 
@@ -115,7 +115,7 @@ def assign_arms(
             f"Arm fractions control={control} baseline={baseline} are not possible",
             "Use fractions >= 0 whose sum is below 1 (treatment gets the rest).",
         )
-    u = arm_hash(user_ids.to_numpy(), salt)
+    u = arm_hash(user_ids.tolist(), salt)
     codes = np.where(u < control, 0, np.where(u < control + baseline, 1, 2))
     arms = pd.Series(pd.Categorical.from_codes(codes, ARMS), index=user_ids.index, name="arm")
     counts = {a: int(c) for a, c in zip(ARMS, np.bincount(codes, minlength=3), strict=True)}

@@ -188,6 +188,21 @@ def test_blank_lines_and_quoted_newlines_keep_exact_rows(tmp_path):
     assert [(p.row, p.column) for p in report.problems] == [(5, "churn_score")]
 
 
+def test_big_file_rows_stay_exact_past_the_first_megabyte(tmp_path):
+    # > 1 MB: line counting streams the file in chunks; a blank line and a bad score
+    # near the end must still be found on their physical lines
+    rows = [f"u{i},0.5" for i in range(150_000)]
+    body = "user_id,churn_score\n" + "\n".join(rows) + "\n\nu_last,7"  # no final newline
+    report = check_cohort(CohortSource(path=_write(tmp_path, body)))
+    assert report.rows == 150_001
+    assert [(p.row, p.column) for p in report.problems] == [(150_003, "churn_score")]
+
+
+def test_whitespace_only_file_longer_than_the_sniffed_head_is_empty(tmp_path):
+    report = check_cohort(CohortSource(path=_write(tmp_path, " \n" * 40_000)))
+    assert report.file_error and "empty" in report.problems[0].message
+
+
 def test_numeric_ids_keep_leading_zeros(tmp_path):
     cohort = read_cohort(
         CohortSource(path=_write(tmp_path, "user_id,churn_score\n007,0.5\n010,0.6\n"))
@@ -202,8 +217,10 @@ def test_numeric_ids_keep_leading_zeros(tmp_path):
         ("user_id;churn_score;clv\nu1;0,5;12,5\n", ";"),
         ("user_id\tchurn_score\nu1\t0.5\n", "\t"),
         ("user_id|churn_score\r\nu1|0.5\r\n", "|"),
+        ("user_id,churn_score\nu1,0.5\n".encode("utf-16"), ","),
+        (b"\xfe\xff" + "user_id,churn_score\r\nu1,0.5".encode("utf-16-be"), ","),
     ],
-    ids=["bom", "semicolon-decimal-comma", "tab", "pipe-crlf"],
+    ids=["bom", "semicolon-decimal-comma", "tab", "pipe-crlf", "utf16-le-bom", "utf16-be-bom"],
 )
 def test_common_dialects(tmp_path, body, sep):
     cohort = read_cohort(CohortSource(path=_write(tmp_path, body)))
