@@ -55,6 +55,8 @@ class WinbackGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.secho("Interrupted.", err=True, fg="yellow")
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise  # the reader went away (`winback ... | head`): click exits 1 quietly
         except Exception as exc:
             if _is_cli_framework_exception(exc):
                 raise  # usage errors and exits: typer prints them and sets the exit code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 
@@ -107,3 +109,12 @@ def test_usage_errors_outside_pytest_are_exit_2(args, monkeypatch):
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert "unexpected failure" not in result.output
+
+
+def test_a_closed_pipe_is_not_reported_as_a_crash():
+    """`winback ... --help | head -30`: the reader goes away while the help is written."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    cmd = f"{shlex.quote(sys.executable)} -m agent.cli prompts eval --help | head -30"
+    out = subprocess.run(cmd, shell=True, capture_output=True, text=True, env=env, timeout=60)
+    assert out.stdout.count("\n") == 30
+    assert "unexpected failure" not in out.stderr
