@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli_options import JsonOpt
 from segments.cohort_loaders import CohortSource
@@ -72,17 +74,17 @@ def check(
 def _print(report: CohortReport) -> None:
     out = Console()
     err = Console(stderr=True)
-    summary = Table(title=f"Cohort {report.source}", show_header=False)
+    summary = Table(title=f"Cohort {escape(str(report.source))}", show_header=False)
     summary.add_row("rows", str(report.rows))
     summary.add_row("valid rows", str(report.valid_rows))
     summary.add_row("invalid rows", str(report.invalid_rows))
     summary.add_row("problems", str(report.error_count))
     for src, dst in report.renamed.items():
-        summary.add_row("renamed", f"{src} -> {dst}")
+        summary.add_row("renamed", Text(f"{src} -> {dst}"))
     if report.rule:
+        rule = report.rule
         summary.add_row(
-            "rule",
-            f"{report.rule['rule']}: {report.rule['selected']} of {report.rule['of_valid_rows']}",
+            "rule", Text(f"{rule['rule']}: {rule['selected']} of {rule['of_valid_rows']}")
         )
     out.print(summary)
     if report.score.get("count"):
@@ -97,7 +99,7 @@ def _print(report: CohortReport) -> None:
         cols = Table("column", "type", "known", "non-null", "coverage", title="Columns")
         for c in report.columns:
             cols.add_row(
-                c["column"], c["type"], "yes" if c["known"] else "feature",
+                Text(c["column"]), c["type"], "yes" if c["known"] else "feature",
                 str(c["non_null"]), f"{c['coverage']:.0%}",
             )  # fmt: skip
         out.print(cols)

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -92,7 +93,9 @@ def demo(
                 title="winback demo",
             )
         )
-        console.print(f"cohort: {cohort_path}\ncampaign: {DEMO_CAMPAIGN}\n")
+        console.print(
+            f"cohort: {escape(str(cohort_path))}\ncampaign: {escape(str(DEMO_CAMPAIGN))}\n"
+        )
     with StageProgress(enabled=not as_json) as progress:
         summary = run_batch(cohort, campaign, settings, progress=progress)
     outcomes_path = folder / f"outcomes_simulated_{summary['batch_id']}.csv"
@@ -137,7 +140,9 @@ def show(summary: dict, console: Console) -> None:
         table.add_column(col)
     for s in summary["segments"]:
         by = "LLM" if s["source"] == "llm" else "[yellow]rules (LLM plan invalid)[/yellow]"
-        table.add_row(s["name"], str(s["size"]), s["incentive_tier"], s["message_angle"], by)
+        table.add_row(
+            Text(s["name"]), str(s["size"]), Text(s["incentive_tier"]), Text(s["message_angle"]), by
+        )
     console.print(table)
     colors = {"pass": "green", "warn": "yellow", "block": "red"}
     for sample in summary["sample"]:
@@ -145,13 +150,13 @@ def show(summary: dict, console: Console) -> None:
         for f in sample["findings"]:
             if f.get("field", "text") == "text" and f["end"] > f["start"]:
                 body.stylize("bold red underline", f["start"], f["end"])
-        head = f"[bold]{sample['subject']}[/bold]\n\n" if sample["subject"] else ""
+        head = Text(sample["subject"], style="bold") + "\n\n" if sample["subject"] else Text()
         findings = "\n".join(f"  - {f['message']}" for f in sample["findings"])
         verdict = sample["verdict"]
         console.print(
             Panel(
-                Text.from_markup(head) + body + Text("\n\n" + findings if findings else ""),
-                title=f"{sample['segment']} · {sample['channel']} · {sample['variant']}",
+                head + body + Text("\n\n" + findings if findings else ""),
+                title=Text(f"{sample['segment']} · {sample['channel']} · {sample['variant']}"),
                 subtitle=f"[{colors[verdict]}]{verdict}[/{colors[verdict]}]",
                 width=min(console.width, 90),
             )
@@ -168,11 +173,11 @@ def show(summary: dict, console: Console) -> None:
         "need a reviewer's override or rejection)"
     )
     console.print(
-        f"LLM: {llm['model']} ({llm['provider']}), {llm['calls']} calls, "
+        f"LLM: {escape(llm['model'])} ({escape(llm['provider'])}), {llm['calls']} calls, "
         f"{llm['cached_calls']} cached — for real copy quality point winback at a larger "
         "model (README: 'Use another model')"
     )
-    console.print(f"queue: {summary['database']}  ·  {summary['seconds']} s\n")
+    console.print(f"queue: {escape(summary['database'])}  ·  {summary['seconds']} s\n")
     console.print("[bold]Next, try:[/bold]")
     for cmd in summary["next"]:
-        console.print(f"  {cmd}", highlight=False)
+        console.print(f"  {escape(cmd)}", highlight=False)

@@ -57,7 +57,7 @@ def _row(result: dict[str, Any], messages: dict[str, dict[str, Any]]) -> tuple[A
         shown.append("\n")
     reasons = Text("\n".join(f"{f['severity']}: {f['message']}" for f in result["findings"]) or "-")
     verdict = Text(result["verdict"], style=VERDICT_STYLES[result["verdict"]])
-    return result["id"], verdict, shown, reasons
+    return Text(result["id"]), verdict, shown, reasons
 
 
 @guard_app.command("check")

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agent.cli_options import DbOpt, JsonOpt
@@ -83,7 +84,7 @@ def lift(
         "rate",
         "revenue",
         "revenue/user",
-        title=f"{batch_id} ({report['campaign']})",
+        title=f"{escape(batch_id)} ({escape(report['campaign'])})",
     )
     for name, a in report["arms"].items():
         table.add_row(

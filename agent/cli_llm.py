@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli_options import (
     BaseUrlOpt,
@@ -89,9 +91,11 @@ def check(
         typer.echo(json.dumps(result))
         return
     table = Table(show_header=False, box=None)
-    table.add_row("provider", f"{result['provider']}  [dim]({result['reason']})[/dim]")
-    table.add_row("endpoint", result["base_url"])
-    table.add_row("model", result["model"])
+    table.add_row(
+        "provider", f"{escape(result['provider'])}  [dim]({escape(result['reason'])})[/dim]"
+    )
+    table.add_row("endpoint", Text(result["base_url"]))
+    table.add_row("model", Text(result["model"]))
     if "server_start_s" in result:
         table.add_row("server start", f"{result['server_start_s']} s")
     table.add_row("latency", f"{result['latency_s']} s")
@@ -100,7 +104,7 @@ def check(
         f"{result['input_tokens']} in, {result['output_tokens']} out "
         f"({result['tokens_per_s']} tokens/s)",
     )
-    table.add_row("reply", result["reply"] or "[red](empty)[/red]")
+    table.add_row("reply", Text(result["reply"]) if result["reply"] else "[red](empty)[/red]")
     console = Console()
     console.print(table)
     console.print(

@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli_options import (
     BaseUrlOpt,
@@ -59,9 +61,8 @@ def list_prompts(folder: FolderOpt = None, as_json: JsonOpt = False) -> None:
     table = Table("inputs", "output", "description")
     table.columns.insert(0, Table().add_column("prompt", no_wrap=True).columns[0])
     for r in rows:
-        table.add_row(
-            r["ref"], ", ".join(r["inputs"]), r["output_schema"] or "text", r["description"]
-        )
+        cells = (r["ref"], ", ".join(r["inputs"]), r["output_schema"] or "text", r["description"])
+        table.add_row(*map(Text, cells))
     Console().print(table)
 
 
@@ -83,8 +84,10 @@ def show(ref: RefArg, folder: FolderOpt = None, as_json: JsonOpt = False) -> Non
         typer.echo(json.dumps(data, indent=2))
         return
     console = Console()
-    console.print(f"[bold]{p.ref}[/bold]  {p.description}\n[dim]{p.path}[/dim]")
-    console.print(f"inputs: {p.inputs}  output: {p.output_schema or 'text'}")
+    console.print(
+        f"[bold]{escape(p.ref)}[/bold]  {escape(p.description)}\n[dim]{escape(str(p.path))}[/dim]"
+    )
+    console.print(f"inputs: {escape(str(p.inputs))}  output: {escape(p.output_schema or 'text')}")
     console.print(f"temperature: {p.temperature}  max_tokens: {p.max_tokens}\n")
     console.print(p.body, markup=False, highlight=False)
 
@@ -122,7 +125,7 @@ def render(
         return
     console = Console()
     for m in messages:
-        console.rule(m["role"])
+        console.rule(escape(m["role"]))
         console.print(m["content"], markup=False, highlight=False)
 
 
@@ -133,10 +136,10 @@ def _rate(value: float | None) -> str:
 def _print_eval(doc: dict, console: Console) -> None:
     results = doc["results"]
     pair = len(results) == 2
-    console.print(f"[bold]{doc['suite']}[/bold]  {doc['description']}".rstrip())
+    console.print(f"[bold]{escape(doc['suite'])}[/bold]  {escape(doc['description'])}".rstrip())
     table = Table("assertion", title="pass rate per assertion")
     for r in results:
-        table.add_column(r["prompt"], justify="right")
+        table.add_column(Text(r["prompt"]), justify="right")
     if pair:
         table.add_column("diff", justify="right")
     types = list(dict.fromkeys(t for r in results for t in r["by_assertion"]))
@@ -147,30 +150,34 @@ def _print_eval(doc: dict, console: Console) -> None:
         if pair:
             a, b = rates
             cells.append("-" if a is None or b is None else f"{(b - a) * 100:+.0f} pts")
-        table.add_row(label, *cells)
+        table.add_row(Text(label), *cells)
     console.print(table)
     cases = Table("case", title="cases (score; first failed assertion)")
     for r in results:
-        cases.add_column(r["prompt"])
+        cases.add_column(Text(r["prompt"]))
     for i, case in enumerate(results[0]["cases"]):
         cells = []
         for r in results:
             c = r["cases"][i]
             failed = next((a for a in c["assertions"] if not a["passed"]), None)
             mark = "[green]pass[/green]" if c["passed"] else "[red]FAIL[/red]"
-            why = f"\n[dim]{failed['type']}: {failed['reason'][:90]}[/dim]" if failed else ""
+            why = (
+                f"\n[dim]{escape(failed['type'])}: {escape(failed['reason'][:90])}[/dim]"
+                if failed
+                else ""
+            )
             cells.append(f"{mark} {c['score']:.2f}{why}")
-        cases.add_row(case["name"], *cells)
+        cases.add_row(Text(case["name"]), *cells)
     console.print(cases)
     for r in results:
         verdict = "[green]passes[/green]" if r["passed"] else "[red]misses[/red]"
         console.print(
-            f"{r['prompt']}: {r['pass_rate']:.0%} of cases pass, {verdict} "
+            f"{escape(r['prompt'])}: {r['pass_rate']:.0%} of cases pass, {verdict} "
             f"the threshold {doc['threshold']:.0%}"
         )
     llm = doc["llm"]
     console.print(
-        f"LLM ({llm['provider']}, {llm['model']}): {llm['calls']} calls, "
+        f"LLM ({escape(llm['provider'])}, {escape(llm['model'])}): {llm['calls']} calls, "
         f"{llm['cached_calls']} cached, {llm['input_tokens']} in / {llm['output_tokens']} out"
     )
 
@@ -222,7 +229,7 @@ def eval_suite(
 
         def progress(ref: str, case: str) -> None:
             if not as_json:
-                console.print(f"[dim]{ref}: {case} ...[/dim]")
+                console.print(f"[dim]{escape(ref)}: {escape(case)} ...[/dim]")
 
         results = run_suite(loaded, llm, policy, on_case=progress)
         doc = report(loaded, results, llm)

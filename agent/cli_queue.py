@@ -94,7 +94,7 @@ def draft_panel(draft: dict[str, Any]) -> Panel:
         ("status", draft["status"] + (" (edited)" if draft.get("edited") else "")),
     ]
     for name, value in rows:
-        meta.add_row(name, value)
+        meta.add_row(name, Text(str(value)))
     meta.add_row("verdict", Text(verdict, style=VERDICT_STYLE.get(verdict, "")))
     parts: list[Any] = [meta, Text("")]
     findings = draft.get("findings") or []
@@ -126,7 +126,7 @@ def draft_panel(draft: dict[str, Any]) -> Panel:
             )
         )
     return Panel(
-        Group(*parts), title=f"draft {draft['id']}  ·  batch {draft['batch_id']}", expand=True
+        Group(*parts), title=Text(f"draft {draft['id']}  ·  batch {draft['batch_id']}"), expand=True
     )
 
 
@@ -147,7 +147,7 @@ def batches_cmd(
     )
     for r in rows:
         by = ", ".join(f"{k} {v}" for k, v in sorted(r["drafts_by_status"].items()))
-        table.add_row(
+        cells = (
             r["id"],
             r["campaign"],
             r["created_at"].strftime("%Y-%m-%d %H:%M"),
@@ -155,6 +155,7 @@ def batches_cmd(
             r["model"] or "-",
             by or "-",
         )
+        table.add_row(*map(Text, cells))
     Console().print(table)
 
 
@@ -198,7 +199,7 @@ def list_cmd(
     )
     for r in rows:
         verdict = r["verdict"] or "-"
-        table.add_row(
+        cells = (
             str(r["id"]),
             r["batch_id"],
             r["user_id"],
@@ -206,8 +207,11 @@ def list_cmd(
             r["channel"],
             r["segment"] or "-",
             r["variant"] or "-",
+        )
+        table.add_row(
+            *map(Text, cells),
             Text(verdict, style=VERDICT_STYLE.get(verdict, "")),
-            r["status"],
+            Text(r["status"]),
         )
     Console().print(table)
 
@@ -346,7 +350,7 @@ def audit_cmd(
     for r in rows:
         ids = r["draft_ids"] or []
         shown = ", ".join(map(str, ids[:5])) + (f" (+{len(ids) - 5})" if len(ids) > 5 else "")
-        table.add_row(
+        cells = (
             r["at"].strftime("%Y-%m-%d %H:%M:%S"),
             r["actor"],
             r["action"],
@@ -354,4 +358,5 @@ def audit_cmd(
             shown or "-",
             r["reason"] or "",
         )
+        table.add_row(*map(Text, cells))
     Console().print(table)

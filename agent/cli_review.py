@@ -24,6 +24,7 @@ from typing import Annotated, Any
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
 from agent.cli_options import DbOpt, JsonOpt
@@ -95,7 +96,8 @@ def _bulk(console: Console, engine, draft: dict, reviewer: str, by: str, tally: 
         console.print(f"[yellow]This draft has no {by}.[/yellow]")
         return
     if not Confirm.ask(
-        f"Approve every pending pass-verdict draft of {by} {value!r} in {draft['batch_id']}?",
+        f"Approve every pending pass-verdict draft of {by} {escape(repr(value))} "
+        f"in {escape(draft['batch_id'])}?",
         console=console,
         default=False,
     ):
@@ -104,7 +106,9 @@ def _bulk(console: Console, engine, draft: dict, reviewer: str, by: str, tally: 
         engine, draft["batch_id"], reviewer, **{by: value}, reason=f"after sampling {by} {value}"
     )
     tally["approved"] += len(ids)
-    console.print(f"[green]Approved {len(ids)} passing draft(s) of {by} {value!r}.[/green]")
+    console.print(
+        f"[green]Approved {len(ids)} passing draft(s) of {by} {escape(repr(value))}.[/green]"
+    )
 
 
 def review_one(console: Console, engine, draft: dict, reviewer: str, tally: Counter) -> str:
@@ -189,7 +193,7 @@ def review(
             try:
                 key = review_one(console, engine, draft, reviewer, tally)
             except WinbackError as exc:  # e.g. decided meanwhile by another reviewer
-                console.print(f"[yellow]{exc}[/yellow]")
+                console.print(f"[yellow]{escape(str(exc))}[/yellow]")
                 continue
             except (EOFError, KeyboardInterrupt):
                 decisions.release_claim(engine, draft["id"], reviewer)
@@ -208,6 +212,6 @@ def review(
         typer.echo(json.dumps(summary))
     else:
         console.print(
-            f"{reviewer}: {tally['approved']} approved, {tally['rejected']} rejected, "
+            f"{escape(reviewer)}: {tally['approved']} approved, {tally['rejected']} rejected, "
             f"{tally['edited']} edited, {tally['skipped']} skipped."
         )

@@ -8,7 +8,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from agent.campaign_config import load_campaign
 from agent.cli_options import (
@@ -170,7 +172,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     """The human-readable run summary."""
     users = summary["users"]
     console.print(
-        f"[bold]Batch {summary['batch_id']}[/bold] ({summary['campaign']})"
+        f"[bold]Batch {escape(summary['batch_id'])}[/bold] ({escape(summary['campaign'])})"
         + (" [dim]resumed[/dim]" if summary["resumed"] else "")
         + f" in {summary['seconds']} s"
     )
@@ -185,7 +187,13 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     table = Table("segment", "users", "plan", "incentive", "angle")
     for s in summary["segments"]:
         source = "LLM" if s["source"] == "llm" else "[yellow]fallback[/yellow]"
-        table.add_row(s["name"], str(s["size"]), source, s["incentive_tier"], s["message_angle"])
+        table.add_row(
+            Text(s["name"]),
+            str(s["size"]),
+            source,
+            Text(s["incentive_tier"]),
+            Text(s["message_angle"]),
+        )
     if summary["segments"]:
         console.print(table)
     v, llm = summary["verdicts"], summary["llm"]
@@ -196,12 +204,13 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     )
     cost = llm["cost_usd"]
     console.print(
-        f"LLM ({llm['provider']}, {llm['model']}): {llm['calls']} calls, "
+        f"LLM ({escape(llm['provider'])}, {escape(llm['model'])}): {llm['calls']} calls, "
         f"{llm['cached_calls']} cached, {llm['input_tokens']} in / {llm['output_tokens']} out"
         + ("" if cost is None else f", est. ${cost:.4f}")
     )
-    console.print(f"queue: {summary['database']}")
+    console.print(f"queue: {escape(summary['database'])}")
+    batch_id = escape(summary["batch_id"])
     console.print(
-        f"next: [bold]winback review --batch {summary['batch_id']}[/bold], or "
-        f"winback queue list --batch {summary['batch_id']}"
+        f"next: [bold]winback review --batch {batch_id}[/bold], or "
+        f"winback queue list --batch {batch_id}"
     )

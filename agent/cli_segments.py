@@ -163,11 +163,11 @@ def show(result: dict[str, Any], console: Console) -> None:
     table = Table("segment", "users", "traits", "angle", "incentive", "plan by")
     for s in result["segments"]:
         table.add_row(
-            s["name"],
+            Text(s["name"]),
             str(s["size"]),
-            "; ".join(s["defining_traits"][:3]),
-            s["message_angle"],
-            s["incentive_tier"],
+            Text("; ".join(s["defining_traits"][:3])),
+            Text(s["message_angle"]),
+            Text(s["incentive_tier"]),
             "LLM" if s["source"] == "llm" else "[yellow]rules[/yellow]",
         )
     console.print(table)
@@ -177,7 +177,7 @@ def show(result: dict[str, Any], console: Console) -> None:
         console.print(
             Panel(
                 Text(head + sample["body"] + (f"\n\n{notes}" if notes else "")),
-                title=f"{sample['segment']} · {sample['channel']}",
+                title=Text(f"{sample['segment']} · {sample['channel']}"),
                 subtitle=sample["verdict"],
             )
         )

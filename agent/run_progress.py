@@ -19,7 +19,7 @@ class StageProgress:
         self.timings: dict[str, float] = {}
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # labels name segments: data
             BarColumn(bar_width=24),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),

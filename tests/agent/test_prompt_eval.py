@@ -18,7 +18,14 @@ from typer.testing import CliRunner
 from agent.cli import app
 from agent.errors import StructuredOutputError, WinbackError
 from agent.llm_client import LLM
-from agent.prompt_eval import EVALS_DIR, load_suite, run_case, run_suite, score_case
+from agent.prompt_eval import (
+    EVALS_DIR,
+    PromptResult,
+    load_suite,
+    run_case,
+    run_suite,
+    score_case,
+)
 from agent.prompt_eval_assertions import Assertion, AssertionResult, EvalContext, run_assertion
 from agent.prompt_library import TEMPLATES_DIR, PromptLibrary
 from guardrails.policy import load_policy
@@ -470,3 +477,23 @@ def test_cli_compares_two_versions_side_by_side(prompt_folder, llm_env):
     assert "push_variants@1" in table.stdout and "push_variants@2" in table.stdout
     assert "diff" in table.stdout and "cases (overall)" in table.stdout
     assert "0 calls" in table.stdout or "cached" in table.stdout
+
+
+def test_cli_table_shows_square_brackets_literally(monkeypatch, llm_env):
+    """Case names and failure reasons are data: `[link]` and `[/b]` are not rich markup."""
+    reason = "Unresolved placeholder or template syntax: '[link]'"
+
+    def fake_run_suite(loaded, llm, policy, on_case=None):
+        result = PromptResult(loaded.prompts[0].ref, loaded.suite.threshold)
+        on_case(result.prompt, "case [/b]")
+        failed = AssertionResult("guard-pass", False, 0.0, reason)
+        result.cases.append(score_case("case [/b]", [failed], 1.0, {"variants": []}))
+        return [result]
+
+    monkeypatch.setattr("agent.prompt_eval.run_suite", fake_run_suite)
+    suite = str(EVALS_DIR / "email_variants.yaml")
+    res = runner.invoke(app, ["prompts", "eval", suite], env={**llm_env, "COLUMNS": "200"})
+    assert res.exit_code == 1, res.output
+    assert f"guard-pass: {reason}" in res.stdout
+    assert "case [/b]" in res.stdout
+    assert "case [/b] ..." in res.stderr

@@ -99,3 +99,24 @@ def test_missing_file_and_missing_model_are_one_line_errors(tmp_path):
     assert result.exit_code == 2 and "Cannot read" in result.stderr
     result = run([json.dumps(GOOD)], "--spacy-model", "en_core_web_absent")
     assert result.exit_code == 2 and "pip install en-core-web-absent" in result.stderr
+
+
+def test_table_shows_square_brackets_literally(analyzer):
+    """Ids, messages and findings are data: rich must not read `[link]` or `[/bold]` as markup."""
+    lines = [
+        {"id": "promo[link]", "channel": "sms", "text": "Hi {{ first_name }}, [link] Reply STOP"},
+        {"id": "x[/bold]", "channel": "sms", "text": "Hi [FIRST NAME], back [/bold] Reply STOP"},
+    ]
+    result = runner.invoke(
+        app,
+        ["guard", "check", "-"],
+        input="\n".join(map(json.dumps, lines)) + "\n",
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "promo[link]" in out and "x[/bold]" in out
+    assert "Hi {{ first_name }}, [link] Reply STOP" in out
+    assert "Unresolved placeholder or template syntax: '[link]'" in out
+    assert "Unresolved placeholder or template syntax: '[FIRST NAME]'" in out
+    assert "back [/bold] Reply STOP" in out

@@ -104,3 +104,16 @@ def test_bad_rule_and_missing_file_exit_2(good, tmp_path):
     assert "does not exist" in missing.output
     neither = runner.invoke(app, ["cohort", "check"])
     assert neither.exit_code == 2
+
+
+def test_table_shows_square_brackets_literally(tmp_path):
+    """File paths and column names are data: `[b]` and `[/b]` are not rich markup."""
+    folder = tmp_path / "exports[b]"
+    folder.mkdir()
+    path = folder / "c.csv"
+    path.write_text("user_id,churn_score,notes[/b]\nu1,0.5,x\nu2,0.9,y\n")
+    result = runner.invoke(app, ["cohort", "check", str(path)], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "notes[/b]" in result.stdout
+    title = "".join(line.strip() for line in result.stdout.split("┌")[0].splitlines())
+    assert title == f"Cohort{path}"  # folded to the table's width, brackets kept

@@ -15,6 +15,8 @@ from agent.cli import app
 from agent.store import list_drafts
 from agent.store.audit import list_audit
 
+from .conftest import draft
+
 runner = CliRunner()
 
 
@@ -205,3 +207,64 @@ def test_bad_database_urls(url: str, message: str) -> None:
     out = runner.invoke(app, ["queue", "batches", "--db", url])
     assert out.exit_code == 2, out.output
     assert message in out.stderr and "s3cret" not in out.stderr
+
+
+BRACKETED = {
+    "segment": "[vip] lapsed",
+    "variant": "c0-email-[/bold]",
+    "subject": "[b]Back[/b] for you",
+    "body": "Hi [FIRST NAME], come back: [link] [/bold] Unsubscribe anytime.",
+    "incentive": {"code": "BACK4", "text": "[red]20%[/red] off", "value": 20},
+    "verdict": "block",
+    "findings": [
+        {
+            "code": "unresolved_placeholder",
+            "category": "template",
+            "severity": "block",
+            "start": 3,
+            "end": 15,
+            "message": "Unresolved placeholder or template syntax: '[FIRST NAME]'",
+            "field": "text",
+        }
+    ],
+}
+
+
+def test_square_brackets_in_drafts_are_shown_literally(engine: Engine, db_url: str, seed) -> None:
+    """Draft text, names and reasons are data: `[link]` and `[/bold]` are not rich markup."""
+    batch_id = seed([draft(0, "control"), draft(4, **BRACKETED)], campaign="spring[/b]")
+    (draft_id,) = ids_by(engine, batch_id, arm="treatment")
+    wide = {"COLUMNS": "250"}
+
+    out = winback("queue", "show", str(draft_id), db=db_url, env=wide)
+    assert out.exit_code == 0, out.output
+    for shown in (
+        "[b]Back[/b] for you",
+        "Hi [FIRST NAME], come back: [link] [/bold] Unsubscribe anytime.",
+        "[vip] lapsed",
+        "c0-email-[/bold]",
+        "[red]20%[/red] off",
+        "Unresolved placeholder or template syntax: '[FIRST NAME]'",
+    ):
+        assert shown in out.stdout, shown
+
+    out = winback("queue", "list", "--batch", batch_id, db=db_url, env=wide)
+    assert out.exit_code == 0, out.output
+    assert "[vip] lapsed" in out.stdout and "c0-email-[/bold]" in out.stdout
+
+    out = winback("queue", "batches", db=db_url, env=wide)
+    assert out.exit_code == 0, out.output
+    assert "spring[/b]" in out.stdout
+
+    reason = "says [link] and [/bold]"
+    out = winback(
+        "queue", "reject", str(draft_id), "--reason", reason, "--reviewer", "bot[bot]", db=db_url
+    )
+    assert out.exit_code == 0, out.output
+    out = winback("queue", "audit", "--batch", batch_id, db=db_url, env=wide)
+    assert out.exit_code == 0, out.output
+    assert reason in out.stdout and "bot[bot]" in out.stdout
+
+    out = winback("queue", "show", str(draft_id), db=db_url, env=wide)
+    assert out.exit_code == 0, out.output
+    assert f"rejected by bot[bot]: {reason}" in out.stdout

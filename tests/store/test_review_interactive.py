@@ -12,6 +12,8 @@ from agent.cli_review import recheck_edited
 from agent.store import list_drafts
 from agent.store.audit import list_audit
 
+from .conftest import draft
+
 runner = CliRunner()
 
 
@@ -113,3 +115,23 @@ def test_recheck_checks_the_whole_edited_message() -> None:
         creepy_subject, "Hi Sam, the studio misses you. Unsubscribe anytime."
     )
     assert verdict == "block" and {f["field"] for f in findings} == {"subject"}
+
+
+def test_review_screen_shows_square_brackets_literally(engine: Engine, db_url: str, seed) -> None:
+    """Names and message text are data: `[vip]`, `[/i]` and `[link]` are not rich markup."""
+    segment = "[vip]/[/i] lapsed"
+    body = "Hi Sam, your class is back: [link] [/bold] Unsubscribe anytime."
+    seed([draft(0, "control"), draft(4, segment=segment, body=body)])
+    res = runner.invoke(
+        app,
+        ["review", "--db", db_url, "--reviewer", "dependabot[bot]"],
+        input="g\ny\n",
+        env={"COLUMNS": "200", "EDITOR": "", "VISUAL": ""},
+    )
+    assert res.exit_code == 0, res.output
+    screen = res.stdout
+    assert body in screen and segment in screen
+    assert f"Approve every pending pass-verdict draft of segment '{segment}'" in screen
+    assert f"Approved 1 passing draft(s) of segment '{segment}'." in screen
+    assert "dependabot[bot]: 1 approved, 0 rejected, 0 edited, 0 skipped." in screen
+    assert by_user(engine)["u00004"]["status"] == "approved"
