@@ -10,7 +10,7 @@ import typer
 import yaml
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from agent.cli_options import (
@@ -58,8 +58,7 @@ def list_prompts(folder: FolderOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table("inputs", "output", "description")
-    table.columns.insert(0, Table().add_column("prompt", no_wrap=True).columns[0])
+    table = Table(Column("prompt", no_wrap=True), "inputs", "output", "description")
     for r in rows:
         cells = (r["ref"], ", ".join(r["inputs"]), r["output_schema"] or "text", r["description"])
         table.add_row(*map(Text, cells))

@@ -132,6 +132,9 @@ def test_cli_list_show_render(tmp_path):
     result = runner.invoke(app, ["prompts", "list", "--json"])
     assert result.exit_code == 0
     assert "segment_synthesis@1" in [r["ref"] for r in json.loads(result.stdout)]
+    result = runner.invoke(app, ["prompts", "list"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "segment_synthesis@1" in result.stdout and "description" in result.stdout
     result = runner.invoke(app, ["prompts", "show", "sms_variants@1"])
     assert result.exit_code == 0 and "Reply STOP" in result.stdout
     vars_file = tmp_path / "vars.yaml"
