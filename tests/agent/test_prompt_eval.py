@@ -479,21 +479,28 @@ def test_cli_compares_two_versions_side_by_side(prompt_folder, llm_env):
     assert "0 calls" in table.stdout or "cached" in table.stdout
 
 
-def test_cli_table_shows_square_brackets_literally(monkeypatch, llm_env):
+def test_eval_table_shows_square_brackets_literally():
     """Case names and failure reasons are data: `[link]` and `[/b]` are not rich markup."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from agent.cli_prompts import _print_eval
+
     reason = "Unresolved placeholder or template syntax: '[link]'"
-
-    def fake_run_suite(loaded, llm, policy, on_case=None):
-        result = PromptResult(loaded.prompts[0].ref, loaded.suite.threshold)
-        on_case(result.prompt, "case [/b]")
-        failed = AssertionResult("guard-pass", False, 0.0, reason)
-        result.cases.append(score_case("case [/b]", [failed], 1.0, {"variants": []}))
-        return [result]
-
-    monkeypatch.setattr("agent.prompt_eval.run_suite", fake_run_suite)
-    suite = str(EVALS_DIR / "email_variants.yaml")
-    res = runner.invoke(app, ["prompts", "eval", suite], env={**llm_env, "COLUMNS": "200"})
-    assert res.exit_code == 1, res.output
-    assert f"guard-pass: {reason}" in res.stdout
-    assert "case [/b]" in res.stdout
-    assert "case [/b] ..." in res.stderr
+    result = PromptResult("email_variants@1", 0.75)
+    failed = AssertionResult("guard-pass", False, 0.0, reason)
+    result.cases.append(score_case("case [/b]", [failed], 1.0, {"variants": []}))
+    doc = {
+        "suite": "suite[/b].yaml",
+        "description": "d",
+        "threshold": 0.75,
+        "results": [result.to_dict()],
+        "llm": {"provider": "local", "model": "m", "calls": 1, "cached_calls": 0,
+                "input_tokens": 1, "output_tokens": 1},
+    }  # fmt: skip
+    out = StringIO()
+    _print_eval(doc, Console(file=out, width=200))
+    text = out.getvalue()
+    assert f"guard-pass: {reason}" in text
+    assert "case [/b]" in text and "suite[/b].yaml" in text
