@@ -20,6 +20,7 @@ tests' cassettes exercise the production client. On top of that client it adds:
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -51,6 +52,25 @@ class Completion:
     output_tokens: int
     cached: bool
     seconds: float
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(value: Any) -> Any:
+    """Model text with half-emitted characters replaced by U+FFFD.
+
+    Small models sometimes stop inside a multi-byte character; the server then sends
+    a JSON escape such as \\ud849 with no partner, a string that cannot be written as
+    UTF-8 (to the cache, the queue or an export file).
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: _no_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_lone_surrogates(v) for v in value]
+    return value
 
 
 def _normalize(messages: Iterable[Message]) -> list[dict[str, str]]:
@@ -268,11 +288,12 @@ class LLM:
         usage = reply.usage_metadata or {}
         tool_args, raw = None, ""
         if reply.tool_calls:
-            tool_args = reply.tool_calls[0]["args"]
+            tool_args = _no_lone_surrogates(reply.tool_calls[0]["args"])
             raw = json.dumps(tool_args, ensure_ascii=False)
         elif reply.invalid_tool_calls:
-            raw = str(reply.invalid_tool_calls[0].get("args") or "")
+            raw = _no_lone_surrogates(str(reply.invalid_tool_calls[0].get("args") or ""))
         text = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        text = _no_lone_surrogates(text)
         return Completion(
             text=text,
             tool_args=tool_args,

@@ -213,3 +213,31 @@ def test_cache_serves_repeats_and_keys_on_parameters(peer_factory):
 def test_cost_estimates(provider, model, expected):
     cost = estimate_cost(provider, model, 1_000_000, 1_000_000)
     assert cost == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_half_emitted_characters_become_replacement_characters(peer_factory):
+    """A small model can stop inside a character: the server sends a lone \\ud849."""
+    from pydantic import BaseModel
+
+    class Title(BaseModel):
+        title: str
+
+    call = completion("")
+    call["choices"][0]["message"] = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": "Title", "arguments": json.dumps({"title": "Hi \ud849"})},
+            }
+        ],
+    }
+    peer = peer_factory((200, {}, completion("cut off \ud849")), (200, {}, call))
+    with LLM(settings_for(peer, cache=True)) as llm:
+        assert llm.chat([("user", "hi")]) == "cut off \ufffd"
+        reply = llm.complete([("user", "title")], schema=Title)
+        assert reply.tool_args == {"title": "Hi \ufffd"}
+        assert llm.chat([("user", "hi")]) == "cut off \ufffd"  # stored, then served
+        assert llm.usage.summary()["cached_calls"] == 1
