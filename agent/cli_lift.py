@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -96,31 +97,31 @@ def lift(
             "-" if a["revenue_per_user"] is None else f"{a['revenue_per_user']:.2f}",
         )
     console.print(table)
+    # two lines per cell so the table fits an 80-column terminal
     comp = Table(
         "comparison",
-        "abs. lift",
-        "95% CI",
-        "rel. lift",
-        "95% CI",
-        "p",
-        "test",
-        "incr. conv.",
-        "incr. revenue",
+        "abs. lift\n(95% CI)",
+        "rel. lift\n(95% CI)",
+        "p\n(test)",
+        "incr.\nconv.",
+        "incr.\nrevenue",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     for c in report["comparisons"]:
         if "note" in c:
             continue
-        rel_ci = c["relative_ci"]
+        abs_ci, rel_ci = c["absolute_ci"], c["relative_ci"]
         comp.add_row(
-            f"{c['treated']} vs {c['reference']}",
-            _pp(c["absolute_lift"]),
-            f"{_pp(c['absolute_ci'][0])} .. {_pp(c['absolute_ci'][1])}",
-            _pct(c["relative_lift"], True),
-            f"{_pct(rel_ci[0], True)} .. {_pct(rel_ci[1], True)}" if rel_ci else "-",
-            f"{c['p_value']:.4g}",
-            {"two_proportion_z": "z-test", "fisher_exact": "Fisher"}[c["test"]],
+            f"{c['treated']}\nvs {c['reference']}",
+            f"{_pp(c['absolute_lift'])}\n({abs_ci[0] * 100:+.1f}, {abs_ci[1] * 100:+.1f})",
+            _pct(c["relative_lift"], True)
+            + (f"\n({rel_ci[0] * 100:+.0f}%, {rel_ci[1] * 100:+.0f}%)" if rel_ci else ""),
+            f"{c['p_value']:.4g}\n"
+            + {"two_proportion_z": "z-test", "fisher_exact": "Fisher"}[c["test"]],
             f"{c['incremental_conversions']:.1f}",
             f"{c['incremental_revenue']:.2f}",
+            end_section=True,
         )
     console.print(comp)
     for c in report["comparisons"]:

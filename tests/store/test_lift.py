@@ -119,6 +119,12 @@ def test_lift_report_through_cli(engine: Engine, db_url: str, seed, tmp_path: Pa
     assert text.exit_code == 0, text.output
     assert "treatment vs control" in text.stdout and "Underpowered" in text.stdout
     assert "intent-to-treat" in text.stdout
+    narrow = runner.invoke(
+        app, ["lift", batch_id, str(outcomes), "--db", db_url], env={"COLUMNS": "80"}
+    )
+    tables = narrow.stdout.split("treatment vs control:")[0]
+    assert "…" not in tables  # both tables fit an 80-column terminal, nothing cut off
+    assert "vs control" in tables and "(95% CI)" in tables
 
 
 @pytest.mark.parametrize(
