@@ -110,7 +110,8 @@ def run_batch(
         engine,
         campaign.name,
         cohort_fingerprint(frame),
-        config=campaign.model_dump(),
+        # the policy as merged now: a reviewer's edit is re-checked against the same rules
+        config={**campaign.model_dump(), "guard_policy_snapshot": policy.raw},
         prompts={},
         model=None,
         provider=None,

@@ -32,6 +32,7 @@ from agent.cli_queue import BatchOpt, ReviewerOpt, draft_panel, open_queue
 from agent.errors import WinbackError
 from agent.store import get_batch, get_draft
 from agent.store import queue as decisions
+from guardrails.policy import Policy, default_policy, policy_from_data
 
 KEYS = {
     "a": "approve",
@@ -44,12 +45,21 @@ KEYS = {
 }
 
 
-def recheck_edited(draft: dict[str, Any], new_text: str) -> tuple[str, list[dict[str, Any]]]:
+def batch_policy(batch: dict[str, Any]) -> Policy:
+    """The guard policy a batch ran with (its snapshot); the default for older batches."""
+    data = (batch.get("config") or {}).get("guard_policy_snapshot")
+    return policy_from_data(data, f"batch {batch['id']}") if data else default_policy()
+
+
+def recheck_edited(
+    draft: dict[str, Any], new_text: str, policy: Policy | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """Verdict and findings of a draft whose body a reviewer edited.
 
     The whole message (subject or title, the new body, the incentive) goes
     through the guardrails' full single-message check, the same one as
-    `winback guard check`, with the default policy.
+    `winback guard check`, with the batch's policy and the recipient's first
+    name and personalization values that the run allowed in this message.
     """
     from guardrails.check_message import check_message
     from guardrails.message import parse_message
@@ -63,7 +73,12 @@ def recheck_edited(draft: dict[str, Any], new_text: str) -> tuple[str, list[dict
         message["subject"] = draft["subject"]
     if isinstance(draft.get("incentive"), dict):
         message["incentive"] = draft["incentive"]
-    result = check_message(parse_message(message, str(draft["id"]))).to_dict()
+    personal = draft.get("personalization") or {}
+    if personal.get("first_name"):
+        message["recipient"] = {"first_name": personal["first_name"]}
+    if personal.get("values"):
+        message["values"] = personal["values"]
+    result = check_message(parse_message(message, str(draft["id"])), policy).to_dict()
     return result["verdict"], result["findings"]
 
 
@@ -141,7 +156,8 @@ def review_one(console: Console, engine, draft: dict, reviewer: str, tally: Coun
             if new_text is None:
                 console.print("[dim]No change.[/dim]")
                 continue
-            verdict, findings = recheck_edited(draft, new_text)
+            policy = batch_policy(get_batch(engine, draft["batch_id"]))
+            verdict, findings = recheck_edited(draft, new_text, policy)
             draft = decisions.edit(
                 engine,
                 draft["id"],

@@ -277,6 +277,10 @@ def _rows(
             },
             "values": value_records[j],
             "first_name": names[j],
+            "personalization": {
+                "first_name": names[j],
+                "values": {k: str(v) for k, v in value_records[j].items()},
+            },
         }
         if template is None:
             row.update(
@@ -380,7 +384,7 @@ def store_messages(
     """Insert drafts and control records idempotently; return how many were new."""
     keys = (
         "user_id", "arm", "channel", "segment", "variant", "address",
-        "subject", "body", "incentive", "verdict", "findings", "prompt",
+        "subject", "body", "incentive", "verdict", "findings", "prompt", "personalization",
     )  # fmt: skip
     rows = [{k: m.get(k) for k in keys} for m in messages]
     for channel in campaign.channels:

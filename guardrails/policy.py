@@ -188,6 +188,11 @@ def default_policy() -> Policy:
     return _validate(copy.deepcopy(_default_data()), "default")
 
 
+def policy_from_data(data: dict[str, Any], source: str) -> Policy:
+    """A policy from merged data already seen (`Policy.raw`, e.g. a batch's snapshot)."""
+    return _validate(copy.deepcopy(data), source)
+
+
 def load_policy(path: str | Path | None = None) -> Policy:
     """The default policy, with the YAML file at `path` merged on top (see module doc)."""
     if path is None:

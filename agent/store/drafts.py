@@ -35,6 +35,7 @@ DRAFT_FIELDS = (
     "verdict",
     "findings",
     "prompt",
+    "personalization",
 )
 CHUNK = 5000
 
@@ -77,6 +78,7 @@ def draft_row(batch_id: str, campaign: str, row: Mapping[str, Any], now: Any) ->
             findings=[],
             variant=None,
             prompt=None,
+            personalization=None,
         )
     else:
         if verdict not in VERDICTS:

@@ -83,6 +83,16 @@ def m002_audit_log_append_only(conn: Connection) -> None:
         )
 
 
+@migration
+def m003_draft_personalization(conn: Connection) -> None:
+    """drafts.personalization: the first name and values a reviewer's edit is re-checked with."""
+    if "personalization" in {c["name"] for c in inspect(conn).get_columns("drafts")}:
+        return  # m001 builds tables from the current schema, so a new database has it
+    column = schema.drafts.c.personalization
+    kind = column.type.compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE drafts ADD COLUMN personalization {kind}"))
+
+
 LATEST = max(version_of(name) for name, _ in MIGRATIONS)
 
 

@@ -97,6 +97,9 @@ drafts = Table(
     Column("verdict", String(8)),
     Column("findings", JSONType, nullable=False),
     Column("prompt", String(200)),
+    # what the guardrails allowed in this message: {"first_name", "values"}; an edit is
+    # re-checked with it (migration m003; NULL for drafts queued before it)
+    Column("personalization", JSONType),
     Column("status", String(16), nullable=False),
     Column("reviewer", String(200)),
     Column("decided_at", UTCDateTime),

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.demo_cohort import make_fitness_cohort
-from agent.store.schema import drafts
+from agent.store.schema import batches, drafts
 
 runner = CliRunner()
 
@@ -81,7 +81,19 @@ def test_run_then_rerun_is_idempotent_and_cached(cohort_files, llm_env, isolated
             select(func.count()).where(drafts.c.arm == "control", drafts.c.body.is_not(None))
         ).scalar_one()
         prompts = {r[0] for r in conn.execute(select(drafts.c.prompt).distinct())}
+        personal = conn.execute(select(drafts.c.arm, drafts.c.body, drafts.c.personalization)).all()
+        policy_snapshot = conn.execute(select(batches.c.config)).scalar_one()[
+            "guard_policy_snapshot"
+        ]
     assert total == users["eligible"]  # one channel: one row per eligible user
+    # what the guardrails allowed is kept, so a reviewer's edit is judged the same way
+    for arm, body, p in personal:
+        assert (p is None) == (arm == "control")
+        if p and p["first_name"] and p["first_name"] in (body or ""):
+            break
+    else:
+        raise AssertionError("no draft kept the first name it was written with")
+    assert policy_snapshot["channels"]["sms"]["max_segments"] >= 1
     assert control_bodies == 0
     assert "push_variants@1" in prompts
 

@@ -111,3 +111,18 @@ def test_control_rows_cannot_carry_a_message(engine: Engine, seed) -> None:
     for values in ({"body": "Hi!"}, {"status": "approved"}, {"address": "a@b.c"}):
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(drafts.update().where(drafts.c.id == control_id).values(**values))
+
+
+def test_m003_adds_personalization_to_an_older_queue(db_url: str, engine: Engine, seed) -> None:
+    """A queue written before m003 gains drafts.personalization; its drafts keep NULL there."""
+    batch_id = seed()
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE drafts DROP COLUMN personalization"))
+        conn.execute(text("DELETE FROM migrations WHERE name = 'm003_draft_personalization'"))
+    assert migrations.migrate(engine) == ["m003_draft_personalization"]
+    with engine.connect() as conn:
+        values = conn.execute(
+            text("SELECT personalization FROM drafts WHERE batch_id = :b"), {"b": batch_id}
+        ).scalars()
+        assert set(values) == {None}
+    assert schema_dump(engine) == (HERE / f"schema_{engine.dialect.name}.txt").read_text()
