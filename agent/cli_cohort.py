@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,9 +13,13 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli_options import JsonOpt
-from segments.cohort_loaders import CohortSource
-from segments.cohort_problems import DEFAULT_CAP
-from segments.cohort_validation import CohortReport, check_cohort, explain_problems
+
+if TYPE_CHECKING:
+    from segments.cohort_validation import CohortReport
+
+# segments.cohort_problems.DEFAULT_CAP, repeated so that --help needs no pandas import
+# (tests/agent/test_cli_startup.py checks that they match)
+MAX_ERRORS_DEFAULT = 100
 
 cohort_app = typer.Typer(
     help="The at-risk cohort: check a CSV, Parquet, JSONL file or SQL table before a run.",
@@ -54,10 +58,13 @@ def check(
     ] = None,
     max_errors: Annotated[
         int, typer.Option("--max-errors", min=1, help="Problems listed in full (all are counted).")
-    ] = DEFAULT_CAP,
+    ] = MAX_ERRORS_DEFAULT,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a cohort: counts, score distribution, column coverage and every problem."""
+    from segments.cohort_loaders import CohortSource
+    from segments.cohort_validation import check_cohort
+
     if (file is None) == (sql is None):
         raise typer.BadParameter("give a FILE or --sql URL (with --table or --query), not both")
     source = CohortSource(path=file, sql_url=sql, table=table, query=query, mapping=mapping)
@@ -72,6 +79,8 @@ def check(
 
 
 def _print(report: CohortReport) -> None:
+    from segments.cohort_validation import explain_problems
+
     out = Console()
     err = Console(stderr=True)
     summary = Table(title=f"Cohort {escape(str(report.source))}", show_header=False)

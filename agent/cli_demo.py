@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
 
-from agent.campaign_config import load_campaign
 from agent.cli_options import (
     BaseUrlOpt,
     ConfigFileOpt,
@@ -35,12 +32,12 @@ from agent.cli_options import (
     ProviderOpt,
     resolve_settings,
 )
-from agent.demo_outcomes import simulate_outcomes
 from agent.errors import WinbackError
 from agent.run_progress import StageProgress
-from agent.store.engine import open_store_for
-from agent.store.schema import drafts
 from prompts import PROMPTS_DIR
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEMO_CAMPAIGN = PROMPTS_DIR / "campaigns" / "fitness-comeback.yaml"
 
@@ -62,6 +59,7 @@ def demo(
     few minutes the first time, seconds when re-run (cached LLM replies).
     """
     from agent.batch_run import run_batch
+    from agent.campaign_config import load_campaign
     from agent.demo_cohort import make_fitness_cohort
     from segments.cohort_loaders import CohortSource
     from segments.cohort_validation import read_cohort
@@ -110,6 +108,13 @@ def demo(
 
 def write_outcomes(settings: Any, batch_id: str, frame: pd.DataFrame, path: Path) -> None:
     """Simulated conversions for every user of the batch (for `winback lift`)."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from agent.demo_outcomes import simulate_outcomes
+    from agent.store.engine import open_store_for
+    from agent.store.schema import drafts
+
     engine = open_store_for(settings)
     with engine.connect() as conn:
         rows = conn.execute(

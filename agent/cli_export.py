@@ -15,7 +15,6 @@ import typer
 
 from agent.cli_options import DbOpt, JsonOpt
 from agent.cli_queue import ReviewerOpt, open_queue
-from agent.store.export import export_batch
 
 
 def export(
@@ -46,6 +45,8 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """Write the approved drafts of a batch as CSV or JSONL, and the control list beside them."""
+    from agent.store.export import export_batch
+
     actor = reviewer or getpass.getuser()
     with open_queue(db) as engine:
         summary = export_batch(

@@ -19,7 +19,6 @@ from rich.table import Table
 
 from agent.cli_options import DbOpt, JsonOpt
 from agent.cli_queue import open_queue
-from agent.lift_outcomes import lift_report
 
 
 def _pct(x: float | None, signed: bool = False) -> str:
@@ -72,6 +71,8 @@ def lift(
     as_json: JsonOpt = False,
 ) -> None:
     """Conversion per arm, lift of treatment over control and baseline, with CIs and p-values."""
+    from agent.lift_outcomes import lift_report
+
     with open_queue(db) as engine:
         report = lift_report(engine, batch_id, outcomes)
     if as_json:

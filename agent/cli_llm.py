@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,8 +23,9 @@ from agent.cli_options import (
     resolve_settings,
 )
 from agent.errors import WinbackError
-from agent.llm_client import LLM
-from agent.llm_endpoint import local_server_for
+
+if TYPE_CHECKING:
+    from agent.llm_client import LLM
 
 llm_app = typer.Typer(
     help="Check which model winback uses, or serve the embedded one for other tools.",
@@ -66,6 +67,8 @@ def check(
 
     Exit code 0 when the model answered, 2 when it could not be reached or configured.
     """
+    from agent.llm_client import LLM
+
     result: dict = {"ok": False}
     try:
         settings = resolve_settings(
@@ -128,6 +131,8 @@ def serve(
     Other tools, or winback in another terminal, can then use it as an
     OpenAI-compatible endpoint: WINBACK_BASE_URL=http://127.0.0.1:PORT/v1
     """
+    from agent.llm_endpoint import local_server_for
+
     if not 1 <= port <= 65535:
         raise WinbackError(f"Port {port} is out of range", "Use a port between 1 and 65535.")
     settings = resolve_settings(local_model=local_model, model=model, config_file=config_file)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent.config import Settings, load_settings
+if TYPE_CHECKING:
+    from agent.config import Settings
 
 ProviderOpt = Annotated[
     str | None,
@@ -69,6 +70,8 @@ def resolve_settings(
     config_file: Path | None = None,
 ) -> Settings:
     """Settings from flags (when given) over environment, config file and defaults."""
+    from agent.config import load_settings
+
     flags = {
         "provider": provider,
         "model": model,

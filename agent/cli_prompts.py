@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
@@ -23,7 +23,9 @@ from agent.cli_options import (
     ProviderOpt,
 )
 from agent.errors import WinbackError
-from agent.prompt_library import PromptLibrary
+
+if TYPE_CHECKING:
+    from agent.prompt_library import PromptLibrary
 
 prompts_app = typer.Typer(
     help="The prompt library: list, show, render and evaluate versioned prompt templates.",
@@ -37,6 +39,8 @@ RefArg = Annotated[str, typer.Argument(help="NAME (latest version) or NAME@VERSI
 
 
 def _library(folder: Path | None) -> PromptLibrary:
+    from agent.prompt_library import PromptLibrary
+
     return PromptLibrary(folder) if folder else PromptLibrary()
 
 

@@ -14,22 +14,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Column, Table
 from rich.text import Text
-from sqlalchemy import Engine
 
 from agent.cli_options import DbOpt, JsonOpt, resolve_settings
 from agent.errors import WinbackError
-from agent.store import get_batch, get_draft, list_batches, list_drafts
-from agent.store import queue as decisions
-from agent.store.audit import list_audit
-from agent.store.engine import open_store
-from agent.store.rows import jsonable
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 queue_app = typer.Typer(
     help="The approval queue: list, show, approve, reject drafts; read the audit log.",
@@ -55,6 +52,8 @@ VERDICT_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
 @contextmanager
 def open_queue(db: str | None) -> Iterator[Engine]:
     """The migrated queue named by --db / settings, disposed afterwards."""
+    from agent.store.engine import open_store
+
     engine = open_store(resolve_settings(db=db).resolved_database_url)
     try:
         yield engine
@@ -137,6 +136,9 @@ def batches_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """List batches, newest first, with their drafts by status."""
+    from agent.store import list_batches
+    from agent.store.rows import jsonable
+
     with open_queue(db) as engine:
         rows = list_batches(engine, campaign)
     if as_json:
@@ -172,6 +174,9 @@ def list_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """List drafts (id order) with their arm, segment, variant, verdict and status."""
+    from agent.store import get_batch, list_drafts
+    from agent.store.rows import jsonable
+
     with open_queue(db) as engine:
         if batch:
             get_batch(engine, batch)
@@ -223,6 +228,9 @@ def show_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one draft: the message with its findings highlighted, and the prompt name@version."""
+    from agent.store import get_draft
+    from agent.store.rows import jsonable
+
     with open_queue(db) as engine:
         draft = get_draft(engine, draft_id)
     if as_json:
@@ -261,6 +269,8 @@ def approve_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Approve drafts by id, or every passing draft of a batch with --all-passing."""
+    from agent.store import queue as decisions
+
     reviewer = decisions.require_reviewer(reviewer)
     if all_passing == bool(draft_ids):
         raise WinbackError(
@@ -313,6 +323,8 @@ def reject_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Reject drafts with a reason."""
+    from agent.store import queue as decisions
+
     reviewer = decisions.require_reviewer(reviewer)
     if not reason or not reason.strip():
         raise WinbackError(
@@ -339,6 +351,10 @@ def audit_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The audit log (oldest first): who did what to which drafts, when, and why."""
+    from agent.store import get_batch
+    from agent.store.audit import list_audit
+    from agent.store.rows import jsonable
+
     with open_queue(db) as engine:
         if batch:
             get_batch(engine, batch)

@@ -30,9 +30,11 @@ from rich.prompt import Confirm, Prompt
 from agent.cli_options import DbOpt, JsonOpt
 from agent.cli_queue import BatchOpt, ReviewerOpt, draft_panel, open_queue
 from agent.errors import WinbackError
-from agent.store import get_batch, get_draft
-from agent.store import queue as decisions
 from guardrails.policy import Policy, default_policy, policy_from_data
+
+# agent.store.queue.LEASE_SECONDS, repeated so that --help needs no sqlalchemy import
+# (tests/agent/test_cli_startup.py checks that they match)
+LEASE_SECONDS = 15 * 60
 
 KEYS = {
     "a": "approve",
@@ -106,6 +108,8 @@ def _ask_reason(console: Console, question: str) -> str:
 
 
 def _bulk(console: Console, engine, draft: dict, reviewer: str, by: str, tally: Counter) -> None:
+    from agent.store import queue as decisions
+
     value = draft.get(by)
     if not value:
         console.print(f"[yellow]This draft has no {by}.[/yellow]")
@@ -128,6 +132,9 @@ def _bulk(console: Console, engine, draft: dict, reviewer: str, by: str, tally: 
 
 def review_one(console: Console, engine, draft: dict, reviewer: str, tally: Counter) -> str:
     """Show a claimed draft until the reviewer decides; returns the last key."""
+    from agent.store import get_batch, get_draft
+    from agent.store import queue as decisions
+
     menu = "  ".join(f"[bold]{k}[/bold] {v}" for k, v in KEYS.items())
     while True:
         console.print(draft_panel(draft))
@@ -189,9 +196,12 @@ def review(
     as_json: JsonOpt = False,
     lease: Annotated[
         int, typer.Option("--lease", help="Seconds a shown draft stays reserved for you.")
-    ] = decisions.LEASE_SECONDS,
+    ] = LEASE_SECONDS,
 ) -> None:
     """Review pending drafts one by one: approve, edit, reject, skip, or approve a sampled group."""
+    from agent.store import get_batch
+    from agent.store import queue as decisions
+
     reviewer = decisions.require_reviewer(reviewer)
     console = Console(stderr=as_json)
     tally: Counter = Counter()

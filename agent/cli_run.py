@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from agent.campaign_config import load_campaign
 from agent.cli_options import (
     BaseUrlOpt,
     ConfigFileOpt,
@@ -26,7 +25,9 @@ from agent.cli_options import (
 )
 from agent.errors import WinbackError
 from agent.run_progress import StageProgress
-from segments.cohort_loaders import CohortSource
+
+if TYPE_CHECKING:
+    from segments.cohort_loaders import CohortSource
 
 CohortArg = Annotated[
     Path | None,
@@ -58,6 +59,8 @@ def cohort_source(
     file: Path | None, sql: str | None, table: str | None, query: str | None, mapping: Path | None
 ) -> CohortSource:
     """Where the cohort comes from, with a clear error for impossible combinations."""
+    from segments.cohort_loaders import CohortSource
+
     if file is not None and sql is not None:
         raise WinbackError("Give either a cohort FILE or --sql, not both", "Drop one of them.")
     if sql is not None:
@@ -133,6 +136,7 @@ def run(
     batch: cached LLM replies, no duplicate drafts.
     """
     from agent.batch_run import run_batch
+    from agent.campaign_config import load_campaign
     from segments.cohort_validation import read_cohort
     from segments.suppression import read_contact_file
 

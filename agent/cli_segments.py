@@ -18,7 +18,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agent.campaign_config import load_campaign
 from agent.cli_options import (
     BaseUrlOpt,
     ConfigFileOpt,
@@ -30,7 +29,6 @@ from agent.cli_options import (
     resolve_settings,
 )
 from agent.cli_run import CampaignFileOpt, CohortArg, cohort_source, parse_channels
-from agent.prompt_library import PromptLibrary
 from agent.run_progress import StageProgress
 
 segments_app = typer.Typer(
@@ -76,8 +74,10 @@ def preview(
     as_json: JsonOpt = False,
 ) -> None:
     """Segments (name, size, traits, angle, incentive tier) and a checked sample per channel."""
+    from agent.campaign_config import load_campaign
     from agent.llm_client import LLM
     from agent.pipeline import plan_segments, plan_variants
+    from agent.prompt_library import PromptLibrary
     from guardrails.check_message import check_message
     from guardrails.message import Message
     from guardrails.policy import load_policy
