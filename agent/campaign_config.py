@@ -29,10 +29,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.errors import WinbackError
+from agent.yaml_file import read_yaml_mapping
 
 Channel = Literal["email", "sms", "push"]
 DEFAULT_PLACEHOLDERS = ["first_name", "favorite_category", "days_since_last_activity", "incentive"]
@@ -91,21 +91,12 @@ def load_campaign(path: Path | None, overrides: dict[str, Any] | None = None) ->
     where = "the command line"
     if path is not None:
         where = str(path)
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise WinbackError(
-                f"Campaign file {path} does not exist", "Check the path given with --config."
-            ) from None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise WinbackError(
-                f"Campaign file {path} is not valid YAML: {str(exc).splitlines()[0]}",
-                "Fix its syntax (README: 'The campaign file').",
-            ) from exc
-        if not isinstance(data, dict):
-            raise WinbackError(
-                f"Campaign file {path} must be a mapping", "See README: 'The campaign file'."
-            )
+        data = read_yaml_mapping(
+            path,
+            "Campaign file",
+            fix="See README: 'The campaign file'.",
+            missing_fix="Check the path given with --config.",
+        )
         base = Path(path).parent
         for key in ("incentive_catalog", "guard_policy", "baseline_copy"):
             if isinstance(data.get(key), str):

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
@@ -22,7 +21,7 @@ from agent.cli_options import (
     NoCacheOpt,
     ProviderOpt,
 )
-from agent.errors import WinbackError
+from agent.yaml_file import read_yaml_mapping
 
 if TYPE_CHECKING:
     from agent.prompt_library import PromptLibrary
@@ -106,22 +105,13 @@ def render(
 ) -> None:
     """Render a prompt with variables from a file, exactly as the model would see it."""
     prompt = _library(folder).get(ref)
-    try:
-        variables = yaml.safe_load(vars_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise WinbackError(
-            f"Variables file {vars_file} does not exist", "Check the path."
-        ) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise WinbackError(
-            f"Variables file {vars_file} is not valid YAML/JSON ({exc.__class__.__name__})",
-            "Fix its syntax.",
-        ) from exc
-    if not isinstance(variables, dict):
-        raise WinbackError(
-            f"Variables file {vars_file} must be a mapping of name: value",
-            f"Give the inputs {', '.join(prompt.inputs)}.",
-        )
+    variables = read_yaml_mapping(
+        vars_file,
+        "Variables file",
+        fix=f"Write YAML or JSON giving the inputs {', '.join(prompt.inputs)}.",
+        kind="a mapping of name: value",
+        empty_ok=False,
+    )
     messages = prompt.render(variables)
     if as_json:
         typer.echo(json.dumps({"ref": prompt.ref, "messages": messages}, indent=2))

@@ -18,10 +18,10 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import ConfigError
+from agent.yaml_file import read_yaml_mapping
 
 Provider = Literal["auto", "openai", "local"]
 
@@ -120,20 +120,13 @@ def _config_file(explicit: str | os.PathLike | None) -> Path | None:
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"Config file {path} is not valid YAML ({exc.__class__.__name__}: {exc})".replace(
-                "\n", " "
-            ),
-            "Fix the syntax; see README 'Configuration' for an example.",
-        ) from exc
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"Config file {path} must be a mapping of setting: value",
-            "See README 'Configuration' for an example.",
-        )
+    data = read_yaml_mapping(
+        path,
+        "Config file",
+        fix="See README 'Configuration' for an example.",
+        kind="a mapping of setting: value",
+        error=ConfigError,
+    )
     data = {str(k).replace("-", "_"): v for k, v in data.items()}
     unknown = sorted(set(data) - (set(Settings.model_fields) - {"sources"}))
     if unknown:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from agent.draft_compose import compose
 from agent.errors import WinbackError
+from agent.yaml_file import read_yaml_mapping
 from prompts import PROMPTS_DIR
 from segments.template_render import CompiledTemplate, TemplateRejected, compile_template
 
@@ -70,14 +70,9 @@ def compile_variant(
 def load_baseline_copy(path: Path | None, placeholders: list[str]) -> dict[str, Template]:
     """The baseline templates by key (`email`, `email_with_incentive`, ...), validated."""
     path = Path(path) if path else BASELINE_COPY
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise WinbackError(f"Baseline copy file {path} does not exist", "Check the path.") from None
-    except yaml.YAMLError as exc:
-        raise WinbackError(
-            f"Baseline copy file {path} is not valid YAML", "Fix its syntax."
-        ) from exc
+    data = read_yaml_mapping(
+        path, "Baseline copy file", fix="Write one mapping of fields per channel key."
+    )
     templates = {}
     for key, fields in data.items():
         channel = str(key).split("_with_")[0]

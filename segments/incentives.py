@@ -31,10 +31,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agent.errors import WinbackError
+from agent.yaml_file import read_yaml_mapping
 from prompts import PROMPTS_DIR
 
 DEFAULT_CATALOG = PROMPTS_DIR / "incentive_catalog.yaml"
@@ -159,19 +159,14 @@ def load_incentive_catalog(path: Path | str | None = None) -> IncentiveCatalog:
     fix = (
         "Fix that key; the comments in the shipped prompts/incentive_catalog.yaml explain each one."
     )
-    try:
-        data = yaml.safe_load(where.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise WinbackError(
-            f"Incentive catalog {where} does not exist",
-            "Check the incentive_catalog path in the campaign file.",
-        ) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise WinbackError(
-            f"Incentive catalog {where} is not valid YAML: {str(exc).splitlines()[0]}", fix
-        ) from exc
-    if not isinstance(data, dict):
-        raise WinbackError(f"Incentive catalog {where} must be a mapping of keys", fix)
+    data = read_yaml_mapping(
+        where,
+        "Incentive catalog",
+        fix=fix,
+        missing_fix="Check the incentive_catalog path in the campaign file.",
+        kind="a mapping of keys",
+        empty_ok=False,
+    )
     try:
         catalog = IncentiveCatalog.model_validate(data)
     except ValidationError as exc:
