@@ -48,34 +48,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from segments.cohort_schema import COLUMNS
+
 CHANNELS = ("email", "sms", "push")
 PREDICTION_COLUMNS = ("churn_score", "propensity")
 LOG_COLUMNS = ("recency_days", "frequency", "monetary", "clv", "tenure_days")
-# Cohort columns with a fixed meaning: never passed through as "extra" numbers.
-KNOWN_COLUMNS = frozenset(
-    {
-        "user_id",
-        "first_name",
-        "email",
-        "phone",
-        "churn_score",
-        "days_since_last_activity",
-        "lifetime_orders",
-        "total_spend",
-        "avg_order_value",
-        "clv",
-        "propensity",
-        "engagement_score",
-        "favorite_category",
-        "tenure_days",
-        "email_opt_in",
-        "sms_opt_in",
-        "push_opt_in",
-        "do_not_contact",
-        "locale",
-        "timezone",
-    }
-)
+# Cohort columns with a fixed meaning (the schema's): never passed through as "extra" numbers.
+KNOWN_COLUMNS = frozenset(COLUMNS)
 # Extra numeric columns whose names suggest identity or sensitive attributes.
 EXCLUDED_EXTRA = re.compile(
     r"(^|_)(id|ids|uuid|zip|zipcode|postcode|postal|phone|name|email|address|ssn|age|"
