@@ -185,7 +185,7 @@ def _default_data() -> dict[str, Any]:
 @cache
 def default_policy() -> Policy:
     """The shipped default policy."""
-    return _validate(copy.deepcopy(_default_data()), "default")
+    return policy_from_data(_default_data(), "default")
 
 
 def policy_from_data(data: dict[str, Any], source: str) -> Policy:
