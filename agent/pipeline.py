@@ -277,10 +277,6 @@ def _rows(
             },
             "values": value_records[j],
             "first_name": names[j],
-            "personalization": {
-                "first_name": names[j],
-                "values": {k: str(v) for k, v in value_records[j].items()},
-            },
         }
         if template is None:
             row.update(
@@ -384,9 +380,19 @@ def store_messages(
     """Insert drafts and control records idempotently; return how many were new."""
     keys = (
         "user_id", "arm", "channel", "segment", "variant", "address",
-        "subject", "body", "incentive", "verdict", "findings", "prompt", "personalization",
+        "subject", "body", "incentive", "verdict", "findings", "prompt",
     )  # fmt: skip
-    rows = [{k: m.get(k) for k in keys} for m in messages]
+    # what the guardrails allowed in each message, so a reviewer's edit is judged the same way
+    rows = [
+        {
+            **{k: m.get(k) for k in keys},
+            "personalization": {
+                "first_name": m.get("first_name"),
+                "values": {k: str(v) for k, v in m["values"].items()},
+            },
+        }
+        for m in messages
+    ]
     for channel in campaign.channels:
         control = frame.loc[(arms == "control") & channel_ok[channel], "user_id"]
         rows += [{"user_id": str(u), "arm": "control", "channel": channel} for u in control]
