@@ -84,7 +84,10 @@ def main() -> None:
 
     def calls(run: dict) -> str:
         llm = run["summary"]["llm"]
-        return f"{llm['calls']} calls, {llm['cached_calls']} cached"
+        return (
+            f"{llm['calls']} calls, {llm['cached_calls']} cached, "
+            f"{llm['input_tokens']:,} in / {llm['output_tokens']:,} out tokens"
+        )
 
     msgs = mid["drafts"]["messages"]
     users = mid["users"]["eligible"]
