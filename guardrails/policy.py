@@ -10,7 +10,7 @@ only says
       age: {severity: warn}
 
 keeps every other default. Every key is validated on load; a mistake is a
-`WinbackError` naming the file and the dotted key ("rules.age.severity must
+`GuardrailsError` naming the file and the dotted key ("rules.age.severity must
 be one of off, warn, block").
 """
 
@@ -26,13 +26,13 @@ from typing import Any
 
 import yaml
 
-from agent.errors import WinbackError
+from guardrails.errors import GuardrailsError
 
 SEVERITIES = ("off", "warn", "block")
 TOP_KEYS = {"version", "pii", "rules", "channels", "offer", "template_syntax"}
 
 
-class PolicyError(WinbackError):
+class PolicyError(GuardrailsError):
     """The policy file is not valid."""
 
 

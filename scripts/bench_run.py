@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from agent.demo_cohort import make_fitness_cohort  # noqa: E402
+from agent.demo.cohort import make_fitness_cohort  # noqa: E402
 
 CAMPAIGN = REPO / "prompts" / "campaigns" / "fitness-comeback.yaml"
 

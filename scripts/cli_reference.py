@@ -4,7 +4,7 @@
     .venv/bin/python scripts/cli_reference.py --check  # exit 1 if it is out of date
 
 The section sits between `<!-- cli-reference:start -->` and
-`<!-- cli-reference:end -->`; `tests/agent/test_cli_reference.py` runs the check.
+`<!-- cli-reference:end -->`; `tests/agent/cli/test_reference.py` runs the check.
 """
 
 from __future__ import annotations

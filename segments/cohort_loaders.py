@@ -32,11 +32,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from agent.errors import WinbackError
+from prompts.yaml_file import read_yaml_mapping
 from segments.cohort_problems import ProblemLog
 from segments.cohort_schema import COLUMNS
+from segments.errors import SegmentsError
 
 NA_TOKENS = ["", "NA", "N/A", "n/a", "null", "NULL", "None", "none"]
 DELIMITERS = [",", ";", "\t", "|"]
@@ -102,23 +102,20 @@ def load_mapping(mapping: Path | dict[str, str] | None) -> dict[str, str]:
     if isinstance(mapping, dict):
         data: object = mapping
     else:
-        try:
-            data = yaml.safe_load(Path(mapping).read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise WinbackError(
-                f"Column mapping file {mapping} does not exist", "Check the --mapping path."
-            ) from None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise WinbackError(
-                f"Column mapping file {mapping} is not valid YAML: {str(exc).splitlines()[0]}",
-                "Write one `source_column: our_column` per line.",
-            ) from exc
+        data = read_yaml_mapping(
+            Path(mapping),
+            "Column mapping file",
+            fix="Write one `source_column: our_column` per line.",
+            missing_fix="Check the --mapping path.",
+            kind="a mapping of source column names to our column names",
+            error=SegmentsError,
+        )
         if isinstance(data, dict) and isinstance(data.get("columns"), dict):
             data = data["columns"]
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in data.items()
     ):
-        raise WinbackError(
+        raise SegmentsError(
             f"Column mapping {mapping} must map source column names to our column names",
             "Write one `source_column: our_column` per line, e.g. `score: churn_score`.",
         )
@@ -442,7 +439,7 @@ def read_parquet_file(path: Path, log: ProblemLog) -> LoadedCohort:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
-        raise WinbackError(
+        raise SegmentsError(
             f"{path} cannot be read as Parquet ({exc.__class__.__name__}: {exc})",
             "Check that the file is a complete Parquet export, or give a CSV or JSONL file.",
         ) from exc
@@ -454,7 +451,7 @@ def read_sql(url: str, *, table: str | None, query: str | None, log: ProblemLog)
     import sqlalchemy as sa
 
     if bool(table) == bool(query):
-        raise WinbackError(
+        raise SegmentsError(
             "A SQL cohort needs exactly one of --table and --query",
             "e.g. --sql postgresql+psycopg://user@host/db --table at_risk_users",
         )
@@ -462,7 +459,7 @@ def read_sql(url: str, *, table: str | None, query: str | None, log: ProblemLog)
     try:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise WinbackError(
+        raise SegmentsError(
             f"{_hide_password(url)} is not a usable SQLAlchemy URL ({exc})",
             "Use e.g. sqlite:///cohort.db or postgresql+psycopg://user@host:5432/db.",
         ) from exc
@@ -475,14 +472,14 @@ def read_sql(url: str, *, table: str | None, query: str | None, log: ProblemLog)
             else:
                 frame = pd.read_sql(sa.text(query or ""), conn)
     except sa.exc.NoSuchTableError:
-        raise WinbackError(
+        raise SegmentsError(
             f"There is no table {table} at {_hide_password(url)}",
             "Check the --table name (use schema.table for another schema).",
         ) from None
     except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
         cause = exc.__cause__ if isinstance(exc, pd.errors.DatabaseError) else exc
         detail = str(getattr(cause, "orig", None) or cause or exc).strip().splitlines()[0]
-        raise WinbackError(
+        raise SegmentsError(
             f"The cohort could not be read from {source}: {detail}",
             "Check the URL, that the server is reachable, and the table or query.",
         ) from exc
@@ -502,11 +499,11 @@ def load_cohort(source: CohortSource, log: ProblemLog) -> LoadedCohort:
     if source.sql_url:
         loaded = read_sql(source.sql_url, table=source.table, query=source.query, log=log)
     elif source.path is None:
-        raise WinbackError("No cohort given", "Pass a FILE, or --sql URL with --table or --query.")
+        raise SegmentsError("No cohort given", "Pass a FILE, or --sql URL with --table or --query.")
     else:
         path = Path(source.path)
         if not path.is_file():
-            raise WinbackError(
+            raise SegmentsError(
                 f"Cohort file {path} does not exist", "Check the path (CSV, Parquet or JSONL)."
             )
         kind = FORMATS.get(path.suffix.lower())

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from agent.errors import WinbackError
+from segments.errors import SegmentsError
 
 DEFAULT_CAP = 100
 
@@ -119,7 +119,7 @@ class ProblemLog:
         return self.total > len(self.problems)
 
 
-class CohortInvalid(WinbackError):
+class CohortInvalid(SegmentsError):
     """A cohort with problems; carries them so the CLI can list each one."""
 
     def __init__(self, source: str, problems: list[CohortProblem], total: int) -> None:

@@ -20,6 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prompts.channels import CHANNELS
+
 Kind = Literal["id", "string", "number", "count", "boolean", "datetime"]
 
 
@@ -87,9 +89,7 @@ COLUMNS: dict[str, ColumnSpec] = {
 }
 
 REQUIRED = [c.name for c in COLUMNS.values() if c.required]
-CHANNELS = ("email", "sms", "push")
 OPT_IN_COLUMN = {ch: f"{ch}_opt_in" for ch in CHANNELS}
-ADDRESS_COLUMN = {"email": "email", "sms": "phone"}
 
 # Names other exports use for our columns: suggested in errors, never applied silently.
 ALIASES = {
@@ -138,15 +138,3 @@ class CohortRow(BaseModel):
     locale: str | None = None
     timezone: str | None = None
     last_contacted_at: datetime | None = None
-
-
-def schema_markdown() -> str:
-    """The known columns as a Markdown table (for the README)."""
-    lines = ["| column | type | range | meaning |", "|---|---|---|---|"]
-    for c in COLUMNS.values():
-        rng = ""
-        if c.minimum is not None:
-            rng = f">= {c.minimum:g}" if c.maximum is None else f"{c.minimum:g}..{c.maximum:g}"
-        name = f"`{c.name}` (required)" if c.required else f"`{c.name}`"
-        lines.append(f"| {name} | {c.kind} | {rng} | {c.description} |")
-    return "\n".join(lines)

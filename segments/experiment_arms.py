@@ -30,12 +30,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chisquare
 
-from agent.errors import WinbackError
+from segments.errors import SegmentsError
 
 ARMS = ("control", "baseline", "treatment")
 SRM_ALPHA = 0.001
@@ -88,15 +89,26 @@ class ArmSplit:
         return out
 
 
-def srm_check(counts: dict[str, int], fractions: dict[str, float]) -> float | None:
-    """p-value of a chi-square test of the counts against the fractions (None if untestable)."""
-    arms = [a for a in ARMS if fractions.get(a, 0) > 0]
-    total = sum(counts.get(a, 0) for a in arms)
-    if len(arms) < 2 or total == 0:
-        return None
-    observed = np.array([counts.get(a, 0) for a in arms], dtype=float)
-    expected = np.array([fractions[a] for a in arms]) * total
-    return float(chisquare(observed, expected).pvalue)
+def sample_ratio_mismatch(
+    observed: dict[str, int], fractions: dict[str, float], alpha: float = SRM_ALPHA
+) -> dict[str, Any]:
+    """Chi-square test of the arm sizes against the configured fractions."""
+    arms = [a for a in fractions if fractions[a] > 0]
+    total = sum(observed.get(a, 0) for a in arms)
+    if total == 0 or len(arms) < 2:
+        return {"checked": False, "note": "not enough arms or users to check"}
+    counts = [observed.get(a, 0) for a in arms]
+    share = sum(fractions[a] for a in arms)
+    expected = [total * fractions[a] / share for a in arms]
+    chi2, p_value = chisquare(counts, expected)
+    return {
+        "checked": True,
+        "observed": dict(zip(arms, counts, strict=True)),
+        "expected": dict(zip(arms, expected, strict=True)),
+        "chi2": float(chi2),
+        "p_value": float(p_value),
+        "mismatch": bool(p_value < alpha),
+    }
 
 
 def assign_arms(
@@ -109,9 +121,9 @@ def assign_arms(
 ) -> ArmSplit:
     """Deterministic arm per user (see module doc); optional segment labels for the report."""
     if not salt:
-        raise WinbackError("The experiment arms need a salt", "Give the campaign a name.")
+        raise SegmentsError("The experiment arms need a salt", "Give the campaign a name.")
     if control < 0 or baseline < 0 or control + baseline >= 1:
-        raise WinbackError(
+        raise SegmentsError(
             f"Arm fractions control={control} baseline={baseline} are not possible",
             "Use fractions >= 0 whose sum is below 1 (treatment gets the rest).",
         )
@@ -129,4 +141,10 @@ def assign_arms(
             .reindex(columns=list(ARMS), fill_value=0)
             .rename_axis(index="segment", columns=None)
         )
-    return ArmSplit(arms, counts, fractions, srm_check(counts, fractions), per_segment)
+    return ArmSplit(
+        arms,
+        counts,
+        fractions,
+        sample_ratio_mismatch(counts, fractions).get("p_value"),
+        per_segment,
+    )

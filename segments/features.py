@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from prompts.channels import CHANNELS
 from segments.cohort_schema import COLUMNS
 
-CHANNELS = ("email", "sms", "push")
 PREDICTION_COLUMNS = ("churn_score", "propensity")
 LOG_COLUMNS = ("recency_days", "frequency", "monetary", "clv", "tenure_days")
 # Cohort columns with a fixed meaning (the schema's): never passed through as "extra" numbers.

@@ -9,7 +9,7 @@ each key) lists offers, each with a `text` (what `{{ incentive }}` becomes), a
 Loading validates the catalog with pydantic and cross-checks it (every tier
 and value tier present, every offer referenced exists, tier `none` gives no
 offer, no offer worth more than its own cap or its unit's cap). Any problem is
-a `WinbackError` naming the file and the key, e.g.
+a `SegmentsError` naming the file and the key, e.g.
 `tiers.medium.high: unknown offer 'pct_25'`.
 
 Value tiers: the basis is `clv`, else `monetary` (total spend), else nothing.
@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agent.errors import WinbackError
-from agent.yaml_file import read_yaml_mapping
 from prompts import PROMPTS_DIR
+from prompts.yaml_file import read_yaml_mapping
+from segments.errors import SegmentsError
 
 DEFAULT_CATALOG = PROMPTS_DIR / "incentive_catalog.yaml"
 SEGMENT_TIERS = ("none", "low", "medium", "high")
@@ -154,7 +154,7 @@ def catalog_problems(catalog: IncentiveCatalog) -> list[tuple[str, str]]:
 
 
 def load_incentive_catalog(path: Path | str | None = None) -> IncentiveCatalog:
-    """The catalog at `path` (default: the shipped one), validated; `WinbackError` if not."""
+    """The catalog at `path` (default: the shipped one), validated; `SegmentsError` if not."""
     where = Path(path) if path is not None else DEFAULT_CATALOG
     fix = (
         "Fix that key; the comments in the shipped prompts/incentive_catalog.yaml explain each one."
@@ -166,16 +166,19 @@ def load_incentive_catalog(path: Path | str | None = None) -> IncentiveCatalog:
         missing_fix="Check the incentive_catalog path in the campaign file.",
         kind="a mapping of keys",
         empty_ok=False,
+        error=SegmentsError,
     )
     try:
         catalog = IncentiveCatalog.model_validate(data)
     except ValidationError as exc:
         lines = [f"{_key(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise WinbackError(f"Invalid incentive catalog {where}: " + "; ".join(lines), fix) from None
+        raise SegmentsError(
+            f"Invalid incentive catalog {where}: " + "; ".join(lines), fix
+        ) from None
     problems = catalog_problems(catalog)
     if problems:
         text = "; ".join(f"{key}: {msg}" for key, msg in problems)
-        raise WinbackError(f"Invalid incentive catalog {where}: {text}", fix)
+        raise SegmentsError(f"Invalid incentive catalog {where}: {text}", fix)
     return catalog
 
 
@@ -266,7 +269,7 @@ def apply_eligibility(
         try:
             ok = evaluate_rule(cohort.loc[holders], offer.eligibility).mask
         except RuleError as exc:
-            raise WinbackError(
+            raise SegmentsError(
                 f"Incentive catalog offer {offer_id!r}: eligibility rule {offer.eligibility!r}: "
                 f"{exc.message}",
                 "Fix the rule in the catalog, or add the column to the cohort.",

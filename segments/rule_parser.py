@@ -29,8 +29,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from agent.errors import WinbackError
 from segments.cohort_schema import ALIASES
+from segments.errors import SegmentsError
 
 KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
 COMPARISONS = {"=", "==", "!=", "<>", "<", "<=", ">", ">="}
@@ -51,7 +51,7 @@ _TOKEN = re.compile(
 )
 
 
-class RuleError(WinbackError):
+class RuleError(SegmentsError):
     """A rule that does not parse or type-check; shows where, with a caret line."""
 
     def __init__(self, rule: str, start: int, end: int, message: str, fix: str | None) -> None:

@@ -33,8 +33,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from agent.errors import WinbackError
-from segments.cohort_schema import ADDRESS_COLUMN, CHANNELS, OPT_IN_COLUMN
+from prompts.channels import ADDRESS_COLUMN, CHANNELS
+from segments.cohort_schema import OPT_IN_COLUMN
+from segments.errors import SegmentsError
 
 Contact = tuple[str, str | None, datetime | None]
 
@@ -98,7 +99,7 @@ def suppress(
     channels = list(dict.fromkeys(channels))
     for ch in channels:
         if ch not in CHANNELS:
-            raise WinbackError(f"Unknown channel '{ch}'", f"Use one of {', '.join(CHANNELS)}.")
+            raise SegmentsError(f"Unknown channel '{ch}'", f"Use one of {', '.join(CHANNELS)}.")
     now_ts = _as_utc(now or datetime.now(UTC))
     since = now_ts - timedelta(days=cap_days)  # type: ignore[operator]
     n = len(frame)
@@ -120,8 +121,8 @@ def suppress(
             remove(f"opted_out_{ch}", ~_flag(frame, col), [ch])
         else:
             notes.append(f"no {col} column: every user is assumed to consent to {ch}")
-        addr = ADDRESS_COLUMN.get(ch)
-        if addr and addr in frame:
+        addr = ADDRESS_COLUMN[ch]
+        if addr != "user_id" and addr in frame:  # push goes to the user id, never blank
             blank = frame[addr].isna().to_numpy() | (frame[addr].astype("str") == "").to_numpy()
             remove(f"no_address_{ch}", blank, [ch])
 
@@ -162,7 +163,7 @@ def read_contact_file(path: Path) -> list[Contact]:
     """A suppression file (CSV or JSONL of user_id[, channel][, contacted_at]) as contacts."""
     path = Path(path)
     if not path.is_file():
-        raise WinbackError(f"Suppression file {path} does not exist", "Check the path.")
+        raise SegmentsError(f"Suppression file {path} does not exist", "Check the path.")
     try:
         if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
             lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -170,13 +171,13 @@ def read_contact_file(path: Path) -> list[Contact]:
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise WinbackError(
+        raise SegmentsError(
             f"Suppression file {path} cannot be read: {exc}",
             "Give a CSV or JSONL file with a user_id column (and optionally channel, "
             "contacted_at).",
         ) from exc
     if "user_id" not in frame.columns:
-        raise WinbackError(
+        raise SegmentsError(
             f"Suppression file {path} has no user_id column "
             f"(columns found: {', '.join(map(str, frame.columns)) or 'none'})",
             "Name the column user_id; channel and contacted_at are optional.",
@@ -187,14 +188,14 @@ def read_contact_file(path: Path) -> list[Contact]:
     for row, (uid, ch, at) in enumerate(zip(frame["user_id"], channel, when, strict=True), 2):
         ch_text = str(ch).strip() if ch is not None and str(ch).strip() else None
         if ch_text and ch_text not in CHANNELS:
-            raise WinbackError(
+            raise SegmentsError(
                 f"Suppression file {path}, row {row}: unknown channel '{ch_text}'",
                 f"Use one of {', '.join(CHANNELS)} or leave it blank for every channel.",
             )
         try:
             stamp = _as_utc(at)
         except ValueError:
-            raise WinbackError(
+            raise SegmentsError(
                 f"Suppression file {path}, row {row}: '{at}' is not a date or timestamp",
                 "Write contacted_at as an ISO 8601 timestamp, e.g. 2024-05-01T09:30:00Z.",
             ) from None

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Settings, load_settings
-from agent.local_server import BUNDLED_MODEL_ALIAS, LocalServer
+from agent.llm.local_server import BUNDLED_MODEL_ALIAS, LocalServer
+from agent.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 CASSETTES = REPO / "cassettes"
@@ -103,3 +103,11 @@ def llama_children() -> list[int]:
         if b"llama_cpp.server" in cmdline and ppid == os.getpid():
             pids.append(int(entry.name))
     return pids
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """The real, cached offline Presidio analyzer (about a second to load, once)."""
+    from guardrails.pii_engine import get_analyzer
+
+    return get_analyzer()

@@ -20,8 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from agent.errors import WinbackError
 from agent.store.rows import row_dict, utcnow
 from agent.store.schema import ARMS, VERDICTS, drafts
+from prompts.channels import CHANNELS
 
-CHANNELS = ("email", "sms", "push")
 DRAFT_FIELDS = (
     "user_id",
     "arm",

@@ -20,9 +20,10 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
-from agent.config import Settings
 from agent.errors import WinbackError
+from agent.settings import Settings
 from agent.store.migrations import migrate
+from prompts.errors import UserError
 
 URL_FIX = (
     "Check --db / WINBACK_DATABASE_URL (e.g. postgresql+psycopg://user@host:5432/dbname, "
@@ -99,7 +100,7 @@ def open_store(url: str) -> Engine:
         ) from exc
     try:
         migrate(engine, shown)
-    except WinbackError:
+    except UserError:
         engine.dispose()
         raise
     except SQLAlchemyError as exc:

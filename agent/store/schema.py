@@ -37,10 +37,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from segments.experiment_arms import ARMS
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 UTCDateTime = DateTime(timezone=True)
 
-ARMS = ("control", "baseline", "treatment")
 STATUSES = ("pending", "approved", "rejected", "control")
 VERDICTS = ("pass", "warn", "block")
 BATCH_STATUSES = ("running", "complete", "failed")

@@ -1,16 +1,8 @@
-"""Guardrail test fixtures: the real Presidio analyzer, loaded once per session."""
+"""Guardrail test helpers: the shared table assertion (the analyzer fixture: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-from guardrails.pii_engine import get_analyzer
-
-
-@pytest.fixture(scope="session")
-def analyzer():
-    """The cached offline analyzer (about a second to load, once)."""
-    return get_analyzer()
 
 
 def codes_and_spans(findings, text: str) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from agent.errors import WinbackError
+from guardrails.errors import GuardrailsError
 from guardrails.pii_engine import find_pii, get_analyzer, nlp_configuration
 
 
@@ -72,7 +72,7 @@ def test_missing_model_is_a_clear_error_without_download(monkeypatch):
         raise AssertionError("tried to download")
 
     monkeypatch.setattr(spacy.cli, "download", no_download)
-    with pytest.raises(WinbackError, match="pip install en-core-web-missing"):
+    with pytest.raises(GuardrailsError, match="pip install en-core-web-missing"):
         get_analyzer("en_core_web_missing")
 
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.demo_cohort import make_fitness_cohort
-from agent.llm_schemas import SegmentPlan
-from agent.segment_synthesis import plan_problems
+from agent.demo.cohort import make_fitness_cohort
+from agent.llm.schemas import SegmentPlan
+from agent.run.segment_plans import plan_problems
 from segments.cluster_profiles import (
     build_profiles,
     describe_profile,

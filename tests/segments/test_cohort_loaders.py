@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from agent.demo_cohort import make_fitness_cohort
-from agent.errors import WinbackError
+from agent.demo.cohort import make_fitness_cohort
 from segments.cohort_loaders import CohortSource
 from segments.cohort_validation import check_cohort, read_cohort
+from segments.errors import SegmentsError
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -67,14 +67,14 @@ def test_mapping_file_renames_columns(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("- a\n- b\n", "must map source column names"),
+        ("- a\n- b\n", "must be a mapping of source column names"),
         ("a: [b\n", "not valid YAML"),
     ],
 )
 def test_bad_mapping_file(tmp_path, text, message):
     (tmp_path / "c.csv").write_text("user_id,churn_score\nu1,0.5\n")
     (tmp_path / "map.yaml").write_text(text)
-    with pytest.raises(WinbackError, match=message):
+    with pytest.raises(SegmentsError, match=message):
         check_cohort(CohortSource(path=tmp_path / "c.csv", mapping=tmp_path / "map.yaml"))
 
 
@@ -85,10 +85,10 @@ def test_mapping_of_absent_column_is_a_problem(tmp_path):
 
 
 def test_missing_file_and_unreadable_parquet(tmp_path):
-    with pytest.raises(WinbackError, match="does not exist"):
+    with pytest.raises(SegmentsError, match="does not exist"):
         check_cohort(CohortSource(path=tmp_path / "nope.csv"))
     (tmp_path / "bad.parquet").write_text("not parquet")
-    with pytest.raises(WinbackError, match="cannot be read as Parquet"):
+    with pytest.raises(SegmentsError, match="cannot be read as Parquet"):
         check_cohort(CohortSource(path=tmp_path / "bad.parquet"))
 
 
@@ -103,9 +103,9 @@ def _roundtrip_sql(url: str, fitness: pd.DataFrame) -> None:
         by_query = read_cohort(CohortSource(sql_url=url, query=query))
         expected = fitness[fitness.churn_score > 0.7].sort_values("user_id")
         assert list(by_query.frame.user_id) == list(expected.user_id)
-        with pytest.raises(WinbackError, match="no table"):
+        with pytest.raises(SegmentsError, match="no table"):
             check_cohort(CohortSource(sql_url=url, table=table + "_missing"))
-        with pytest.raises(WinbackError, match="could not be read"):
+        with pytest.raises(SegmentsError, match="could not be read"):
             check_cohort(CohortSource(sql_url=url, query="SELECT nope FROM " + table))
     finally:
         with engine.begin() as conn:
@@ -123,9 +123,9 @@ def test_postgres_table_and_query(fitness):
 
 
 def test_sql_bad_url_and_missing_table_or_query():
-    with pytest.raises(WinbackError, match="not a usable SQLAlchemy URL"):
+    with pytest.raises(SegmentsError, match="not a usable SQLAlchemy URL"):
         check_cohort(CohortSource(sql_url="nosuchdb://x", table="t"))
-    with pytest.raises(WinbackError, match="exactly one of --table and --query"):
+    with pytest.raises(SegmentsError, match="exactly one of --table and --query"):
         check_cohort(CohortSource(sql_url="sqlite://"))
 
 

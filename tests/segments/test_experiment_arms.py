@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.errors import WinbackError
-from segments.experiment_arms import arm_hash, assign_arms, srm_check
+from segments.errors import SegmentsError
+from segments.experiment_arms import arm_hash, assign_arms, sample_ratio_mismatch
 
 ids_strategy = st.lists(
     st.text(min_size=1, max_size=12), min_size=1, max_size=200, unique=True
@@ -96,13 +96,23 @@ def test_per_segment_counts_and_segments_without_control():
 
 def test_srm_check_flags_a_broken_split():
     fractions = {"control": 0.1, "baseline": 0.1, "treatment": 0.8}
-    assert srm_check({"control": 1000, "baseline": 1000, "treatment": 8000}, fractions) > 0.5
-    assert srm_check({"control": 700, "baseline": 1000, "treatment": 8300}, fractions) < 0.001
+    assert (
+        sample_ratio_mismatch({"control": 1000, "baseline": 1000, "treatment": 8000}, fractions)[
+            "p_value"
+        ]
+        > 0.5
+    )
+    assert (
+        sample_ratio_mismatch({"control": 700, "baseline": 1000, "treatment": 8300}, fractions)[
+            "p_value"
+        ]
+        < 0.001
+    )
     split = assign_arms(pd.Series([f"u{i}" for i in range(10_000)]), salt="x")
     assert not split.srm and split.srm_p_value is not None
 
 
 @pytest.mark.parametrize(("control", "baseline"), [(0.6, 0.4), (-0.1, 0.1), (0.5, 0.7)])
 def test_impossible_fractions_are_refused(control, baseline):
-    with pytest.raises(WinbackError, match="not possible"):
+    with pytest.raises(SegmentsError, match="not possible"):
         assign_arms(pd.Series(["u1"]), salt="s", control=control, baseline=baseline)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agent.demo_cohort import make_fitness_cohort
+from agent.demo.cohort import make_fitness_cohort
 from segments.features import activity_pairs, activity_trend, compute_features
 
 PII = ["user_id", "first_name", "email", "phone", "locale", "timezone"]

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.errors import WinbackError
+from segments.errors import SegmentsError
 from segments.incentives import (
     DEFAULT_CATALOG,
     SEGMENT_TIERS,
@@ -100,7 +100,7 @@ MALFORMED = [
 def test_malformed_catalog_names_file_and_key(tmp_path: Path, change, message: str) -> None:
     path = tmp_path / "catalog.yaml"
     path.write_text(yaml.safe_dump(edit(change)), encoding="utf-8")
-    with pytest.raises(WinbackError) as info:
+    with pytest.raises(SegmentsError) as info:
         load_incentive_catalog(path)
     assert info.value.exit_code == 2
     assert str(path) in info.value.message
@@ -119,12 +119,12 @@ def test_malformed_catalog_names_file_and_key(tmp_path: Path, change, message: s
 def test_unreadable_catalog(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "catalog.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(WinbackError, match=message):
+    with pytest.raises(SegmentsError, match=message):
         load_incentive_catalog(path)
 
 
 def test_missing_catalog_file(tmp_path: Path) -> None:
-    with pytest.raises(WinbackError, match="does not exist"):
+    with pytest.raises(SegmentsError, match="does not exist"):
         load_incentive_catalog(tmp_path / "nope.yaml")
 
 

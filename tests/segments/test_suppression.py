@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from agent.errors import WinbackError
+from segments.errors import SegmentsError
 from segments.suppression import read_contact_file, suppress
 
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
@@ -101,10 +101,10 @@ def test_suppression_file_csv_and_jsonl(tmp_path, frame):
 )
 def test_bad_suppression_file(tmp_path, body, message):
     (tmp_path / "s.csv").write_text(body)
-    with pytest.raises(WinbackError, match=message):
+    with pytest.raises(SegmentsError, match=message):
         read_contact_file(tmp_path / "s.csv")
 
 
 def test_unknown_channel_is_refused(frame):
-    with pytest.raises(WinbackError, match="Unknown channel 'fax'"):
+    with pytest.raises(SegmentsError, match="Unknown channel 'fax'"):
         suppress(frame, ["fax"], now=NOW)

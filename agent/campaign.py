@@ -1,0 +1,115 @@
+"""The campaign file: what a team keeps in git for one win-back campaign.
+
+```yaml
+name: spring-winback            # also the salt of the experiment arms
+rule: churn_score > 0.7 and days_since_last_activity >= 10
+channels: [email, push]
+arms: {control: 0.10, baseline: 0.10}
+brand_voice: Upbeat, encouraging, never pushy.
+placeholders: [first_name, favorite_category, days_since_last_activity, incentive]
+variants_per_segment: 3
+max_revisions: 2
+segments: null                  # null: chosen by silhouette within 3..8
+frequency_cap_days: 7
+incentive_catalog: null         # null: prompts/incentive_catalog.yaml
+incentive_budget: null          # total incentive cost allowed, null: no limit
+guard_policy: null              # null: guardrails/default_policy.yaml
+prompts: {segment_synthesis: 1, email_variants: 1, sms_variants: 1, push_variants: 1}
+baseline_copy: null             # null: prompts/baseline_copy.yaml
+personalize_top: 0              # one extra LLM call each for the N highest-value users
+```
+
+Every key is optional except `name`; unknown keys and wrong types are errors
+that name the file and key. Command-line flags (`--rule`, `--channels`, ...)
+override the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agent.errors import WinbackError
+from prompts.channels import Channel
+from prompts.yaml_file import read_yaml_mapping
+
+DEFAULT_PLACEHOLDERS = ["first_name", "favorite_category", "days_since_last_activity", "incentive"]
+
+
+class ArmFractions(BaseModel):
+    """Shares of eligible users held out as control and sent human copy."""
+
+    model_config = ConfigDict(extra="forbid")
+    control: float = Field(0.10, ge=0, lt=1)
+    baseline: float = Field(0.10, ge=0, lt=1)
+
+    @field_validator("baseline")
+    @classmethod
+    def _room_for_treatment(cls, v: float, info: Any) -> float:
+        if v + info.data.get("control", 0) >= 1:
+            raise ValueError("control + baseline must leave room for treatment (sum < 1)")
+        return v
+
+
+class Campaign(BaseModel):
+    """One campaign's settings (see module doc for the file format)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    rule: str | None = None
+    channels: list[Channel] = Field(default_factory=lambda: ["email"], min_length=1)
+    arms: ArmFractions = Field(default_factory=ArmFractions)
+    brand_voice: str = "Warm, encouraging and brief. Never pushy, never guilt-tripping."
+    placeholders: list[str] = Field(default_factory=lambda: list(DEFAULT_PLACEHOLDERS))
+    variants_per_segment: int = Field(3, ge=1, le=10)
+    max_revisions: int = Field(2, ge=0, le=5)
+    segments: int | None = Field(None, ge=1, le=20)
+    frequency_cap_days: int = Field(7, ge=0)
+    incentive_catalog: str | None = None
+    incentive_budget: float | None = Field(None, ge=0)
+    guard_policy: str | None = None
+    prompts: dict[str, int] = Field(default_factory=dict)
+    baseline_copy: str | None = None
+    personalize_top: int = Field(0, ge=0, le=10_000)
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(v))
+
+    def prompt_ref(self, name: str) -> str:
+        """`name@version` if the campaign pins a version, else `name` (latest)."""
+        return f"{name}@{self.prompts[name]}" if name in self.prompts else name
+
+
+def load_campaign(path: Path | None, overrides: dict[str, Any] | None = None) -> Campaign:
+    """The campaign from a YAML file (optional), with flag overrides applied."""
+    data: dict[str, Any] = {}
+    where = "the command line"
+    if path is not None:
+        where = str(path)
+        data = read_yaml_mapping(
+            path,
+            "Campaign file",
+            fix="See README: 'The campaign file'.",
+            missing_fix="Check the path given with --config.",
+        )
+        base = Path(path).parent
+        for key in ("incentive_catalog", "guard_policy", "baseline_copy"):
+            if isinstance(data.get(key), str):
+                data[key] = str((base / data[key]).resolve())
+    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    data.setdefault("name", "winback")
+    try:
+        return Campaign.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise WinbackError(
+            f"Invalid campaign settings in {where}: {problems}",
+            "Fix the key named above (README: 'The campaign file' lists every key).",
+        ) from exc

@@ -1,0 +1,123 @@
+"""The `winback` command line: one typer sub-app per noun, the logic elsewhere.
+
+This module only wires sub-apps together and owns the error boundary:
+a `UserError` (any package's) becomes one line on stderr ("Error: what. How to fix it.")
+with its exit code (2 for bad input, 1 for a failed run). Any other exception
+is a bug: it is re-raised with its traceback under `--debug`, `WINBACK_DEBUG=1`
+or pytest, and otherwise reported in one line that points at `--debug`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from agent import __version__
+from agent.cli.cohort import cohort_app
+from agent.cli.demo import demo
+from agent.cli.export import export
+from agent.cli.guard import guard_app
+from agent.cli.lift import lift
+from agent.cli.llm import llm_app
+from agent.cli.prompts import prompts_app
+from agent.cli.queue import queue_app
+from agent.cli.review import review
+from agent.cli.run import run
+from agent.cli.segments import segments_app
+from prompts.errors import UserError
+
+
+def _debug_enabled(ctx: typer.Context | None) -> bool:
+    if os.environ.get("WINBACK_DEBUG") or "PYTEST_CURRENT_TEST" in os.environ:
+        return True
+    return bool(ctx and ctx.obj and ctx.obj.get("debug"))
+
+
+def _is_cli_framework_exception(exc: BaseException) -> bool:
+    """Click's and typer's own exceptions (typer 0.29 vendors click as typer._click)."""
+    module = type(exc).__module__
+    return module.startswith(("click", "typer"))
+
+
+class WinbackGroup(TyperGroup):
+    """Root group: turns user errors into one clean line and an exit code."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            typer.secho(f"Error: {exc}", err=True, fg="red")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.secho("Interrupted.", err=True, fg="yellow")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise  # the reader went away (`winback ... | head`): click exits 1 quietly
+        except Exception as exc:
+            if _is_cli_framework_exception(exc):
+                raise  # usage errors and exits: typer prints them and sets the exit code
+            if _debug_enabled(ctx):
+                raise
+            typer.secho(
+                f"Error: unexpected failure ({exc.__class__.__name__}: {exc}). "
+                "Re-run with --debug for the traceback and report it.",
+                err=True,
+                fg="red",
+            )
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=WinbackGroup,
+    name="winback",
+    help=(
+        "Win back drifting customers: find behavioural micro-segments with an LLM, "
+        "write guarded, personalized drafts, queue them for human approval, and "
+        "prove the lift against a held-out control group."
+    ),
+    epilog="New here? Run `winback demo`. Docs: README.md.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+app.add_typer(cohort_app, name="cohort")
+app.add_typer(guard_app, name="guard")
+app.add_typer(llm_app, name="llm")
+app.add_typer(prompts_app, name="prompts")
+app.add_typer(queue_app, name="queue")
+app.add_typer(segments_app, name="segments")
+app.command("demo")(demo)
+app.command("run")(run)
+app.command("review")(review)
+app.command("export")(export)
+app.command("lift")(lift)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"winback {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Win back drifting customers with guarded, human-approved LLM copy."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="winback")

@@ -1,0 +1,5 @@
+"""`python -m agent.cli`: the same as the `winback` command."""
+
+from agent.cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""`winback cohort ...`: check a cohort before a run (the logic lives in `segments`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from agent.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from segments.cohort_validation import CohortReport
+
+# segments.cohort_problems.DEFAULT_CAP, repeated so that --help needs no pandas import
+# (tests/agent/cli/test_startup.py checks that they match)
+MAX_ERRORS_DEFAULT = 100
+
+cohort_app = typer.Typer(
+    help="The at-risk cohort: check a CSV, Parquet, JSONL file or SQL table before a run.",
+    no_args_is_help=True,
+)
+
+
+@cohort_app.command("check")
+def check(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Cohort file: .csv/.tsv, .parquet or .jsonl.", show_default=False),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help="YAML file renaming source columns to ours.", show_default=False
+        ),
+    ] = None,
+    sql: Annotated[
+        str | None,
+        typer.Option("--sql", help="SQLAlchemy URL to read the cohort from.", show_default=False),
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Table to read (with --sql).", show_default=False)
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option("--query", help="SQL query to run (with --sql).", show_default=False),
+    ] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option(
+            "--rule", help="Activation rule to test, e.g. 'churn_score > 0.7'.", show_default=False
+        ),
+    ] = None,
+    max_errors: Annotated[
+        int, typer.Option("--max-errors", min=1, help="Problems listed in full (all are counted).")
+    ] = MAX_ERRORS_DEFAULT,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate a cohort: counts, score distribution, column coverage and every problem."""
+    from segments.cohort_loaders import CohortSource
+    from segments.cohort_validation import check_cohort
+
+    if (file is None) == (sql is None):
+        raise typer.BadParameter("give a FILE or --sql URL (with --table or --query), not both")
+    source = CohortSource(path=file, sql_url=sql, table=table, query=query, mapping=mapping)
+    report = check_cohort(source, max_problems=max_errors, rule=rule)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        _print(report)
+    if not report.ok:
+        # SystemExit, not typer.Exit: the root boundary treats typer.Exit as a crash (typer 0.29)
+        raise SystemExit(2)
+
+
+def _print(report: CohortReport) -> None:
+    from segments.cohort_validation import explain_problems
+
+    out = Console()
+    err = Console(stderr=True)
+    summary = Table(title=f"Cohort {escape(str(report.source))}", show_header=False)
+    summary.add_row("rows", str(report.rows))
+    summary.add_row("valid rows", str(report.valid_rows))
+    summary.add_row("invalid rows", str(report.invalid_rows))
+    summary.add_row("problems", str(report.error_count))
+    for src, dst in report.renamed.items():
+        summary.add_row("renamed", Text(f"{src} -> {dst}"))
+    if report.rule:
+        rule = report.rule
+        summary.add_row(
+            "rule", Text(f"{rule['rule']}: {rule['selected']} of {rule['of_valid_rows']}")
+        )
+    out.print(summary)
+    if report.score.get("count"):
+        score = Table("churn_score", *[k for k in report.score if k not in ("buckets",)])
+        score.add_row("", *[str(v) for k, v in report.score.items() if k != "buckets"])
+        out.print(score)
+        buckets = Table("score band", "users")
+        for band, n in report.score["buckets"].items():
+            buckets.add_row(band, str(n))
+        out.print(buckets)
+    if report.columns:
+        cols = Table("column", "type", "known", "non-null", "coverage", title="Columns")
+        for c in report.columns:
+            cols.add_row(
+                Text(c["column"]), c["type"], "yes" if c["known"] else "feature",
+                str(c["non_null"]), f"{c['coverage']:.0%}",
+            )  # fmt: skip
+        out.print(cols)
+    if report.problems:
+        err.print("[bold]Problems[/bold]")
+        for line in explain_problems(report.problems):
+            err.print(line, soft_wrap=True, markup=False, highlight=False)
+        more = report.error_count - len(report.problems)
+        if more > 0:
+            err.print(f"... and {more} more problems ({report.error_count} in total).")
+        err.print(
+            f"[red]The cohort has {report.error_count} problem(s).[/red] Fix them, map columns "
+            "with --mapping, or run with --skip-invalid to keep only the valid rows."
+        )
+    else:
+        out.print("[green]The cohort is valid.[/green]")

@@ -1,0 +1,188 @@
+"""`winback demo`: the seeds' fitness-app scenario, end to end, for real.
+
+It generates the cohort (500 users who have not logged a workout in 10+
+days), runs the real pipeline on the configured model (the embedded one by
+default, offline), shows the segments, a sample draft per segment and channel
+with its guardrail verdict, the arms and the queue, writes a simulated
+outcomes file for `winback lift`, and prints the commands to try next.
+Nothing is canned: re-running it resumes the same batch from the cache.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agent.cli.options import (
+    BaseUrlOpt,
+    ConfigFileOpt,
+    DbOpt,
+    JsonOpt,
+    LocalModelOpt,
+    ModelOpt,
+    NoCacheOpt,
+    ProviderOpt,
+    resolve_settings,
+)
+from agent.errors import WinbackError
+from agent.run.progress import StageProgress
+from prompts import PROMPTS_DIR
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEMO_CAMPAIGN = PROMPTS_DIR / "campaigns" / "fitness-comeback.yaml"
+
+
+def demo(
+    users: Annotated[int, typer.Option("--users", help="Cohort size to generate.")] = 500,
+    db: DbOpt = None,
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    local_model: LocalModelOpt = None,
+    no_cache: NoCacheOpt = False,
+    config_file: ConfigFileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the seeds' scenario: a fitness app's users who stopped working out.
+
+    Offline on the embedded model unless another model is configured. Takes a
+    few minutes the first time, seconds when re-run (cached LLM replies).
+    """
+    from agent.campaign import load_campaign
+    from agent.demo.cohort import make_fitness_cohort
+    from agent.run.batch import run_batch
+    from segments.cohort_loaders import CohortSource
+    from segments.cohort_validation import read_cohort
+
+    if not 1 <= users <= 1_000_000:
+        raise WinbackError(f"--users {users} is out of range", "Use 1 to 1,000,000 users.")
+    settings = resolve_settings(
+        provider=provider,
+        model=model,
+        base_url=base_url,
+        local_model=local_model,
+        no_cache=no_cache,
+        db=db,
+        config_file=config_file,
+    )
+    folder = settings.home_path / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    cohort_path = folder / f"fitness_cohort_{users}.csv"
+    make_fitness_cohort(users).to_csv(cohort_path, index=False)
+    campaign = load_campaign(DEMO_CAMPAIGN, {"name": f"fitness-comeback-{users}"})
+    cohort = read_cohort(CohortSource(path=cohort_path))
+    console = Console(stderr=as_json)
+    if not as_json:
+        console.print(
+            Panel.fit(
+                f"A fitness app flagged [bold]{users}[/bold] members who have not logged a "
+                "workout in 10+ days.\nwinback will segment them, write and check win-back "
+                "copy, and queue it for review,\nholding out a control group to prove the lift.",
+                title="winback demo",
+            )
+        )
+        console.print(
+            f"cohort: {escape(str(cohort_path))}\ncampaign: {escape(str(DEMO_CAMPAIGN))}\n"
+        )
+    with StageProgress(enabled=not as_json) as progress:
+        summary = run_batch(cohort, campaign, settings, progress=progress)
+    outcomes_path = folder / f"outcomes_simulated_{summary['batch_id']}.csv"
+    write_outcomes(settings, summary["batch_id"], cohort.frame, outcomes_path)
+    summary.update(cohort_file=str(cohort_path), outcomes_file=str(outcomes_path))
+    summary["next"] = next_commands(summary, cohort_path, outcomes_path)
+    if as_json:
+        typer.echo(json.dumps(summary, default=str))
+        return
+    show(summary, console)
+
+
+def write_outcomes(settings: Any, batch_id: str, frame: pd.DataFrame, path: Path) -> None:
+    """Simulated conversions for every user of the batch (for `winback lift`)."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from agent.demo.outcomes import simulate_outcomes
+    from agent.store.engine import open_store_for
+    from agent.store.schema import drafts
+
+    engine = open_store_for(settings)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(drafts.c.user_id, drafts.c.arm).where(drafts.c.batch_id == batch_id).distinct()
+        ).all()
+    arms = pd.DataFrame(rows, columns=["user_id", "arm"]).drop_duplicates("user_id")
+    churn = frame.set_index(frame["user_id"].astype(str))["churn_score"]
+    simulate_outcomes(arms, churn).to_csv(path, index=False)
+
+
+def next_commands(summary: dict, cohort_path: Path, outcomes_path: Path) -> list[str]:
+    """What to try after the demo."""
+    b = summary["batch_id"]
+    return [
+        f"winback review --batch {b} --reviewer you",
+        f"winback queue approve --batch {b} --all-passing --reviewer you",
+        f"winback export {b} --out approved.csv --control-out control.csv --partial --reviewer you",
+        f"winback lift {b} {outcomes_path}",
+        f"winback run {cohort_path} --config {DEMO_CAMPAIGN} --channels email,sms",
+    ]
+
+
+def show(summary: dict, console: Console) -> None:
+    """The demo's report: segments, one draft per segment and channel, arms, next steps."""
+    users = summary["users"]
+    table = Table(title="Micro-segments", title_justify="left")
+    for col in ("segment", "users", "incentive", "angle", "plan by"):
+        table.add_column(col)
+    for s in summary["segments"]:
+        by = "LLM" if s["source"] == "llm" else "[yellow]rules (LLM plan invalid)[/yellow]"
+        table.add_row(
+            Text(s["name"]), str(s["size"]), Text(s["incentive_tier"]), Text(s["message_angle"]), by
+        )
+    console.print(table)
+    colors = {"pass": "green", "warn": "yellow", "block": "red"}
+    for sample in summary["sample"]:
+        body = Text(sample["body"] or "")
+        for f in sample["findings"]:
+            if f.get("field", "text") == "text" and f["end"] > f["start"]:
+                body.stylize("bold red underline", f["start"], f["end"])
+        head = Text(sample["subject"], style="bold") + "\n\n" if sample["subject"] else Text()
+        findings = "\n".join(f"  - {f['message']}" for f in sample["findings"])
+        verdict = sample["verdict"]
+        console.print(
+            Panel(
+                head + body + Text("\n\n" + findings if findings else ""),
+                title=Text(f"{sample['segment']} · {sample['channel']} · {sample['variant']}"),
+                subtitle=f"[{colors[verdict]}]{verdict}[/{colors[verdict]}]",
+                width=min(console.width, 90),
+            )
+        )
+    v, llm = summary["verdicts"], summary["llm"]
+    console.print(
+        f"arms: control {users['control']} (held out, never messaged), "
+        f"baseline {users['baseline']} (human copy), treatment {users['treatment']} (AI copy); "
+        f"{users['suppressed']} suppressed (opt-outs, do-not-contact)"
+    )
+    console.print(
+        f"drafts: {summary['drafts']['messages']} — [green]{v['pass']} pass[/green], "
+        f"[yellow]{v['warn']} warn[/yellow], [red]{v['block']} block[/red] (blocked drafts "
+        "need a reviewer's override or rejection)"
+    )
+    console.print(
+        f"LLM: {escape(llm['model'])} ({escape(llm['provider'])}), {llm['calls']} calls, "
+        f"{llm['cached_calls']} cached — for real copy quality point winback at a larger "
+        "model (README: 'Use another model')"
+    )
+    console.print(f"queue: {escape(summary['database'])}  ·  {summary['seconds']} s\n")
+    console.print("[bold]Next, try:[/bold]")
+    for cmd in summary["next"]:
+        console.print(f"  {escape(cmd)}", highlight=False)

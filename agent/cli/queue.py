@@ -1,0 +1,378 @@
+"""`winback queue ...`: the approval queue without the interactive screen.
+
+`batches`, `list`, `show` and `audit` read; `approve` and `reject` decide, as
+the reviewer named by `--reviewer` or WINBACK_REVIEWER. `approve --batch ID
+--all-passing` approves every pending draft with a `pass` verdict (optionally
+one `--segment` or `--variant`) as one audited decision. The logic lives in
+`agent.store`; this module parses options and prints (tables, or `--json`).
+`open_queue`, `ReviewerOpt` and `draft_panel` are shared with `review` and
+`export`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Column, Table
+from rich.text import Text
+
+from agent.cli.options import DbOpt, JsonOpt, resolve_settings
+from agent.errors import WinbackError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+queue_app = typer.Typer(
+    help="The approval queue: list, show, approve, reject drafts; read the audit log.",
+    no_args_is_help=True,
+)
+
+ReviewerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reviewer",
+        envvar="WINBACK_REVIEWER",
+        help="Who decides (recorded in the audit log). Default: $WINBACK_REVIEWER.",
+        show_default=False,
+    ),
+]
+BatchOpt = Annotated[
+    str | None, typer.Option("--batch", help="Batch id (b-xxxxxxxx).", show_default=False)
+]
+SEVERITY_STYLE = {"block": "bold white on red", "warn": "black on yellow"}
+VERDICT_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
+
+
+@contextmanager
+def open_queue(db: str | None) -> Iterator[Engine]:
+    """The migrated queue named by --db / settings, disposed afterwards."""
+    from agent.store.engine import open_store
+
+    engine = open_store(resolve_settings(db=db).resolved_database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def highlighted(text: str | None, findings: list[dict], field: str) -> Text:
+    """The text with each finding's span of this field highlighted by severity."""
+    out = Text(text or "")
+    for f in findings:
+        if f.get("field", "text") != field:
+            continue
+        start, end = max(0, int(f.get("start", 0))), min(len(out), int(f.get("end", 0)))
+        if start < end:
+            out.stylize(SEVERITY_STYLE.get(f.get("severity"), "underline"), start, end)
+    return out
+
+
+def draft_panel(draft: dict[str, Any]) -> Panel:
+    """A reviewer's view of one draft: context, the highlighted message, the findings."""
+    meta = Table.grid(padding=(0, 2))
+    meta.add_column(style="dim")
+    meta.add_column()
+    incentive = draft.get("incentive") or {}
+    verdict = draft.get("verdict") or "-"
+    rows = [
+        ("user", f"{draft['user_id']}  ({draft['arm']} arm, {draft['channel']})"),
+        ("segment", draft.get("segment") or "-"),
+        ("variant", draft.get("variant") or "-"),
+        ("prompt", draft.get("prompt") or "-"),
+        ("incentive", incentive.get("text") or incentive.get("code") or "-"),
+        ("status", draft["status"] + (" (edited)" if draft.get("edited") else "")),
+    ]
+    for name, value in rows:
+        meta.add_row(name, Text(str(value)))
+    meta.add_row("verdict", Text(verdict, style=VERDICT_STYLE.get(verdict, "")))
+    parts: list[Any] = [meta, Text("")]
+    findings = draft.get("findings") or []
+    if draft.get("subject"):
+        subject_field = "title" if draft["channel"] == "push" else "subject"
+        parts.append(
+            Text.assemble(
+                ("subject: ", "bold"), highlighted(draft["subject"], findings, subject_field)
+            )
+        )
+    parts.append(highlighted(draft.get("body"), findings, "text"))
+    if findings:
+        parts.append(Text(""))
+        for f in findings:
+            style = VERDICT_STYLE.get(f.get("severity"), "")
+            parts.append(
+                Text.assemble(
+                    (f"{f.get('severity', '?'):5} ", style),
+                    (f"{f.get('code', '?')} ", "bold"),
+                    (f"[{f.get('category', '?')}] ", "dim"),
+                    f.get("message", ""),
+                )
+            )
+    if draft.get("reviewer"):
+        parts.append(
+            Text(
+                f"\n{draft['status']} by {draft['reviewer']}: {draft.get('decision_reason') or ''}",
+                style="dim",
+            )
+        )
+    return Panel(
+        Group(*parts), title=Text(f"draft {draft['id']}  ·  batch {draft['batch_id']}"), expand=True
+    )
+
+
+@queue_app.command("batches")
+def batches_cmd(
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Only this campaign.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List batches, newest first, with their drafts by status."""
+    from agent.store import list_batches
+    from agent.store.rows import jsonable
+
+    with open_queue(db) as engine:
+        rows = list_batches(engine, campaign)
+    if as_json:
+        _echo_json([jsonable(r) for r in rows])
+        return
+    table = Table(
+        Column("batch", no_wrap=True), "campaign", "created", "status", "model", "drafts by status"
+    )
+    for r in rows:
+        by = ", ".join(f"{k} {v}" for k, v in sorted(r["drafts_by_status"].items()))
+        cells = (
+            r["id"],
+            r["campaign"],
+            r["created_at"].strftime("%Y-%m-%d %H:%M"),
+            r["status"],
+            r["model"] or "-",
+            by or "-",
+        )
+        table.add_row(*map(Text, cells))
+    Console().print(table)
+
+
+@queue_app.command("list")
+def list_cmd(
+    batch: BatchOpt = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="pending | approved | rejected | control.")
+    ] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="Only this segment.")] = None,
+    variant: Annotated[str | None, typer.Option("--variant", help="Only this variant.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all).")] = 50,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List drafts (id order) with their arm, segment, variant, verdict and status."""
+    from agent.store import get_batch, list_drafts
+    from agent.store.rows import jsonable
+
+    with open_queue(db) as engine:
+        if batch:
+            get_batch(engine, batch)
+        rows = list_drafts(
+            engine,
+            batch_id=batch,
+            status=status,
+            segment=segment,
+            variant=variant,
+            limit=limit or None,
+        )
+    if as_json:
+        _echo_json([jsonable(r) for r in rows])
+        return
+    table = Table(
+        Column("id", no_wrap=True),
+        Column("batch", overflow="fold"),  # ids are wrapped, never shortened
+        Column("user", overflow="fold"),
+        "arm",
+        "channel",
+        "segment",
+        "variant",
+        "verdict",
+        "status",
+    )
+    for r in rows:
+        verdict = r["verdict"] or "-"
+        cells = (
+            str(r["id"]),
+            r["batch_id"],
+            r["user_id"],
+            r["arm"],
+            r["channel"],
+            r["segment"] or "-",
+            r["variant"] or "-",
+        )
+        table.add_row(
+            *map(Text, cells),
+            Text(verdict, style=VERDICT_STYLE.get(verdict, "")),
+            Text(r["status"]),
+        )
+    Console().print(table)
+
+
+@queue_app.command("show")
+def show_cmd(
+    draft_id: Annotated[int, typer.Argument(help="Draft id.", show_default=False)],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one draft: the message with its findings highlighted, and the prompt name@version."""
+    from agent.store import get_draft
+    from agent.store.rows import jsonable
+
+    with open_queue(db) as engine:
+        draft = get_draft(engine, draft_id)
+    if as_json:
+        _echo_json(jsonable(draft))
+        return
+    Console().print(draft_panel(draft))
+
+
+@queue_app.command("approve")
+def approve_cmd(
+    draft_ids: Annotated[
+        list[int] | None, typer.Argument(help="Draft id(s).", show_default=False)
+    ] = None,
+    batch: BatchOpt = None,
+    all_passing: Annotated[
+        bool,
+        typer.Option(
+            "--all-passing", help="Approve every pending draft with a pass verdict in --batch."
+        ),
+    ] = False,
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="With --all-passing: only this segment.")
+    ] = None,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="With --all-passing: only this variant.")
+    ] = None,
+    override_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--override-reason",
+            help="Required to approve a blocked draft; recorded in the audit log.",
+        ),
+    ] = None,
+    reviewer: ReviewerOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Approve drafts by id, or every passing draft of a batch with --all-passing."""
+    from agent.store import decisions
+
+    reviewer = decisions.require_reviewer(reviewer)
+    if all_passing == bool(draft_ids):
+        raise WinbackError(
+            "Give either draft id(s) or --batch ID --all-passing",
+            "e.g. `winback queue approve 12 13` or "
+            "`winback queue approve --batch b-1a2b3c4d --all-passing`.",
+        )
+    if all_passing and not batch:
+        raise WinbackError(
+            "--all-passing needs --batch ID", "List batches with `winback queue batches`."
+        )
+    if (segment or variant) and not all_passing:
+        raise WinbackError(
+            "--segment and --variant only apply with --all-passing", "Add --all-passing --batch ID."
+        )
+    with open_queue(db) as engine:
+        if all_passing:
+            ids = decisions.approve_all_passing(
+                engine, batch, reviewer, segment=segment, variant=variant
+            )
+            result = {"batch_id": batch, "approved": ids, "count": len(ids), "reviewer": reviewer}
+            if as_json:
+                _echo_json(result)
+            else:
+                typer.echo(
+                    f"Approved {len(ids)} passing draft(s) of {batch} as one decision ({reviewer})."
+                )
+            return
+        approved = []
+        for draft_id in draft_ids or []:
+            decisions.approve(engine, draft_id, reviewer, override_reason=override_reason)
+            approved.append(draft_id)
+            if not as_json:
+                typer.echo(f"Approved draft {draft_id} ({reviewer}).")
+    if as_json:
+        _echo_json({"approved": approved, "count": len(approved), "reviewer": reviewer})
+
+
+@queue_app.command("reject")
+def reject_cmd(
+    draft_ids: Annotated[list[int], typer.Argument(help="Draft id(s).", show_default=False)],
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="Why (required; recorded in the audit log).", show_default=False
+        ),
+    ] = None,
+    reviewer: ReviewerOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reject drafts with a reason."""
+    from agent.store import decisions
+
+    reviewer = decisions.require_reviewer(reviewer)
+    if not reason or not reason.strip():
+        raise WinbackError(
+            "A reason is required to reject a draft", "Pass --reason 'what is wrong with it'."
+        )
+    rejected = []
+    with open_queue(db) as engine:
+        for draft_id in draft_ids:
+            decisions.reject(engine, draft_id, reviewer, reason)
+            rejected.append(draft_id)
+            if not as_json:
+                typer.echo(f"Rejected draft {draft_id} ({reviewer}).")
+    if as_json:
+        _echo_json({"rejected": rejected, "count": len(rejected), "reviewer": reviewer})
+
+
+@queue_app.command("audit")
+def audit_cmd(
+    batch: BatchOpt = None,
+    draft: Annotated[
+        int | None, typer.Option("--draft", help="Only entries about this draft.")
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The audit log (oldest first): who did what to which drafts, when, and why."""
+    from agent.store import get_batch
+    from agent.store.audit import list_audit
+    from agent.store.rows import jsonable
+
+    with open_queue(db) as engine:
+        if batch:
+            get_batch(engine, batch)
+        rows = list_audit(engine, batch_id=batch, draft_id=draft)
+    if as_json:
+        _echo_json([jsonable(r) for r in rows])
+        return
+    table = Table("at", "actor", "action", "batch", "drafts", "reason")
+    for r in rows:
+        ids = r["draft_ids"] or []
+        shown = ", ".join(map(str, ids[:5])) + (f" (+{len(ids) - 5})" if len(ids) > 5 else "")
+        cells = (
+            r["at"].strftime("%Y-%m-%d %H:%M:%S"),
+            r["actor"],
+            r["action"],
+            r["batch_id"] or "-",
+            shown or "-",
+            r["reason"] or "",
+        )
+        table.add_row(*map(Text, cells))
+    Console().print(table)

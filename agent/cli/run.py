@@ -1,0 +1,221 @@
+"""`winback run`: one batch, from a cohort to drafts waiting for review."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from agent.cli.options import (
+    BaseUrlOpt,
+    ConfigFileOpt,
+    DbOpt,
+    JsonOpt,
+    LocalModelOpt,
+    ModelOpt,
+    NoCacheOpt,
+    ProviderOpt,
+    resolve_settings,
+)
+from agent.errors import WinbackError
+from agent.run.progress import StageProgress
+from prompts.channels import CHANNELS
+
+if TYPE_CHECKING:
+    from segments.cohort_loaders import CohortSource
+
+CohortArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Cohort file: .csv, .parquet or .jsonl (or use --sql).", show_default=False
+    ),
+]
+CampaignFileOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Campaign YAML (rule, arms, channels, brand voice, ...)."),
+]
+
+
+def parse_channels(value: str | None) -> list[str] | None:
+    """`email,sms` -> ['email', 'sms']."""
+    if value is None:
+        return None
+    channels = [c.strip().lower() for c in value.split(",") if c.strip()]
+    bad = [c for c in channels if c not in CHANNELS]
+    if bad or not channels:
+        raise WinbackError(
+            f"Unknown channel(s) in --channels: {', '.join(bad) or '(none given)'}",
+            "Use a comma-separated list of email, sms, push.",
+        )
+    return channels
+
+
+def cohort_source(
+    file: Path | None, sql: str | None, table: str | None, query: str | None, mapping: Path | None
+) -> CohortSource:
+    """Where the cohort comes from, with a clear error for impossible combinations."""
+    from segments.cohort_loaders import CohortSource
+
+    if file is not None and sql is not None:
+        raise WinbackError("Give either a cohort FILE or --sql, not both", "Drop one of them.")
+    if sql is not None:
+        if (table is None) == (query is None):
+            raise WinbackError(
+                "--sql needs exactly one of --table or --query", "Add --table T or --query Q."
+            )
+        return CohortSource(sql_url=sql, table=table, query=query, mapping=mapping)
+    if file is None:
+        raise WinbackError(
+            "No cohort given", "Pass a cohort file (winback run cohort.csv) or --sql URL --table T."
+        )
+    return CohortSource(path=file, mapping=mapping)
+
+
+def run(
+    file: CohortArg = None,
+    config: CampaignFileOpt = None,
+    campaign: Annotated[
+        str | None, typer.Option("--campaign", help="Campaign name (also the arms' salt).")
+    ] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option(
+            "--rule", help="Activation rule, e.g. 'churn_score > 0.7 and tenure_days > 90'."
+        ),
+    ] = None,
+    channels: Annotated[
+        str | None, typer.Option("--channels", help="Comma-separated: email,sms,push.")
+    ] = None,
+    segments: Annotated[
+        int | None, typer.Option("--segments", help="Fix the number of segments (default: auto).")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML mapping of source columns to ours.")
+    ] = None,
+    sql: Annotated[
+        str | None,
+        typer.Option("--sql", help="SQLAlchemy URL of the warehouse holding the cohort."),
+    ] = None,
+    table: Annotated[str | None, typer.Option("--table", help="Table to read with --sql.")] = None,
+    query: Annotated[str | None, typer.Option("--query", help="Query to run with --sql.")] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Continue with the valid rows of a bad cohort.")
+    ] = False,
+    suppression_file: Annotated[
+        Path | None,
+        typer.Option("--suppression-file", help="CSV/JSONL of user_id[,channel][,contacted_at]."),
+    ] = None,
+    personalize_top: Annotated[
+        int | None,
+        typer.Option(
+            "--personalize-top",
+            help="One extra LLM call each for the N highest-value treatment users (features only).",
+        ),
+    ] = None,
+    full_scan: Annotated[
+        bool, typer.Option("--full-scan", help="Scan every message in full (slow, ~100/s).")
+    ] = False,
+    db: DbOpt = None,
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    local_model: LocalModelOpt = None,
+    no_cache: NoCacheOpt = False,
+    config_file: ConfigFileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Turn a scored at-risk cohort into a batch of drafts waiting for review.
+
+    cohort -> rule -> suppression -> arms -> segments (LLM) -> variants (LLM) ->
+    per-user render -> guardrails -> queue. Re-running the same command resumes the
+    batch: cached LLM replies, no duplicate drafts.
+    """
+    from agent.campaign import load_campaign
+    from agent.run.batch import run_batch
+    from segments.cohort_validation import read_cohort
+    from segments.suppression import read_contact_file
+
+    settings = resolve_settings(
+        provider=provider,
+        model=model,
+        base_url=base_url,
+        local_model=local_model,
+        no_cache=no_cache,
+        db=db,
+        config_file=config_file,
+    )
+    camp = load_campaign(
+        config,
+        {
+            "name": campaign,
+            "rule": rule,
+            "channels": parse_channels(channels),
+            "segments": segments,
+            "personalize_top": personalize_top,
+        },
+    )
+    source = cohort_source(file, sql, table, query, mapping)
+    contacts = read_contact_file(suppression_file) if suppression_file else []
+    cohort = read_cohort(source, skip_invalid=skip_invalid)
+    with StageProgress(enabled=not as_json) as progress:
+        summary = run_batch(
+            cohort, camp, settings, progress=progress, extra_contacts=contacts, full_scan=full_scan
+        )
+    if as_json:
+        typer.echo(json.dumps(summary, default=str))
+        return
+    print_summary(summary, Console())
+
+
+def print_summary(summary: dict[str, Any], console: Console) -> None:
+    """The human-readable run summary."""
+    users = summary["users"]
+    console.print(
+        f"[bold]Batch {escape(summary['batch_id'])}[/bold] ({escape(summary['campaign'])})"
+        + (" [dim]resumed[/dim]" if summary["resumed"] else "")
+        + f" in {summary['seconds']} s"
+    )
+    if users["invalid_skipped"]:
+        console.print(f"[yellow]skipped {users['invalid_skipped']} invalid row(s)[/yellow]")
+    console.print(
+        f"users: {users['cohort']} in cohort, {users['activated']} match the rule, "
+        f"{users['suppressed']} suppressed, {users['eligible']} eligible -> "
+        f"control {users['control']}, baseline {users['baseline']}, "
+        f"treatment {users['treatment']}"
+    )
+    table = Table("segment", "users", "plan", "incentive", "angle")
+    for s in summary["segments"]:
+        source = "LLM" if s["source"] == "llm" else "[yellow]fallback[/yellow]"
+        table.add_row(
+            Text(s["name"]),
+            str(s["size"]),
+            source,
+            Text(s["incentive_tier"]),
+            Text(s["message_angle"]),
+        )
+    if summary["segments"]:
+        console.print(table)
+    v, llm = summary["verdicts"], summary["llm"]
+    console.print(
+        f"drafts: {summary['drafts']['messages']} ({summary['drafts']['new']} new) — "
+        f"[green]{v['pass']} pass[/green], [yellow]{v['warn']} warn[/yellow], "
+        f"[red]{v['block']} block[/red]"
+    )
+    cost = llm["cost_usd"]
+    console.print(
+        f"LLM ({escape(llm['provider'])}, {escape(llm['model'])}): {llm['calls']} calls, "
+        f"{llm['cached_calls']} cached, {llm['input_tokens']} in / {llm['output_tokens']} out"
+        + ("" if cost is None else f", est. ${cost:.4f}")
+    )
+    console.print(f"queue: {escape(summary['database'])}")
+    batch_id = escape(summary["batch_id"])
+    console.print(
+        f"next: [bold]winback review --batch {batch_id}[/bold], or "
+        f"winback queue list --batch {batch_id}"
+    )

@@ -1,0 +1,1 @@
+"""The fitness-app demo's data: a synthetic at-risk cohort and simulated outcomes."""

@@ -1,0 +1,1 @@
+"""Prompt evaluation: suites of cases with typed assertions, run on a model, compared by version."""

@@ -1,0 +1,260 @@
+"""`winback run` as a function: cohort -> rule -> suppression -> arms -> ... -> queue.
+
+The cohort arrives validated (`segments.cohort_validation.read_cohort`); this
+module applies the campaign to it and hands the stages in `agent.run.stages`
+their inputs. It is safe to re-run: the batch is found again by campaign and
+cohort fingerprint, the LLM replies come from the cache, and drafts are
+inserted by their natural key (campaign, user, channel), so a run killed at
+any point finishes on the next run with no duplicate and nothing lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+
+from agent.campaign import Campaign
+from agent.drafts.personal_touch import personalize
+from agent.llm.client import LLM
+from agent.llm.prompt_library import PromptLibrary
+from agent.run.progress import StageProgress
+from agent.run.stages import (
+    BatchPlan,
+    cohort_fingerprint,
+    guard_messages,
+    plan_segments,
+    plan_variants,
+    render_messages,
+    store_messages,
+    verdict_counts,
+)
+from agent.settings import Settings
+from agent.store.batches import finish_batch, start_batch
+from agent.store.contacts import recent_contacts
+from agent.store.engine import open_store_for
+from agent.store.schema import batches
+from guardrails.policy import load_policy
+from segments.activation_rules import evaluate_rule
+from segments.cohort_validation import Cohort
+from segments.experiment_arms import assign_arms
+from segments.incentives import apply_eligibility, assign_incentives, load_incentive_catalog
+from segments.suppression import suppress
+
+
+def apply_budget(incentives: pd.DataFrame, value: pd.Series | None, budget: float | None) -> int:
+    """Withdraw offers from the lowest-value users until the total cost fits; return how many."""
+    if budget is None:
+        return 0
+    cost = incentives["cost"].fillna(0.0)
+    if cost.sum() <= budget:
+        return 0
+    order = (value.reindex(incentives.index) if value is not None else cost * 0).fillna(0)
+    withdrawn = 0
+    for i in order.sort_values(kind="stable").index:
+        if cost.sum() <= budget:
+            break
+        if cost.at[i] > 0:
+            incentives.loc[i, ["offer_id", "incentive", "unit"]] = None
+            incentives.loc[i, ["value", "cost"]] = [float("nan"), 0.0]
+            cost.at[i] = 0.0
+            withdrawn += 1
+    return withdrawn
+
+
+def run_batch(
+    cohort: Cohort,
+    campaign: Campaign,
+    settings: Settings,
+    *,
+    progress: StageProgress,
+    extra_contacts: Iterable[tuple[str, str | None, Any]] = (),
+    full_scan: bool = False,
+) -> dict[str, Any]:
+    """Run one batch and return its summary (the `winback run --json` document)."""
+    started = time.perf_counter()
+    frame = cohort.frame
+    # everything the user can get wrong is checked before the queue is touched
+    library = PromptLibrary()
+    for name in ("segment_synthesis", *(f"{ch}_variants" for ch in campaign.channels)):
+        library.get(campaign.prompt_ref(name))
+    policy = load_policy(Path(campaign.guard_policy) if campaign.guard_policy else None)
+    catalog = load_incentive_catalog(campaign.incentive_catalog)
+    with progress.stage("activation rule"):
+        active = frame[evaluate_rule(frame, campaign.rule).mask] if campaign.rule else frame
+    engine = open_store_for(settings)
+    with progress.stage("suppression"):
+        since = datetime.now(UTC) - timedelta(days=max(campaign.frequency_cap_days, 0))
+        contacts = [*recent_contacts(engine, since), *extra_contacts]
+        sup = suppress(
+            active, campaign.channels, contacts=contacts, cap_days=campaign.frequency_cap_days
+        )
+        eligible = active[sup.keep]
+        channel_ok = {ch: sup.eligible.loc[eligible.index, ch] for ch in campaign.channels}
+    with progress.stage("experiment arms"):
+        split = assign_arms(
+            eligible["user_id"],
+            salt=campaign.name,
+            control=campaign.arms.control,
+            baseline=campaign.arms.baseline,
+        )
+        arms = split.arms.astype(str)
+
+    batch = start_batch(
+        engine,
+        campaign.name,
+        cohort_fingerprint(frame),
+        # the policy as merged now: a reviewer's edit is re-checked against the same rules
+        config={**campaign.model_dump(), "guard_policy_snapshot": policy.raw},
+        prompts={},
+        model=None,
+        provider=None,
+    )
+    plan = BatchPlan()
+    messages: list[dict[str, Any]] = []
+    guard_stats = None
+    withdrawn = ineligible = 0
+    personal = {"users": 0, "failed": 0}
+    with LLM(settings) as llm:
+        if len(eligible):
+            labels, plan = plan_segments(eligible, campaign, llm, library, progress)
+            split = assign_arms(
+                eligible["user_id"],
+                salt=campaign.name,
+                control=campaign.arms.control,
+                baseline=campaign.arms.baseline,
+                segments=labels,
+            )
+            treated = {
+                ch: set(labels[(arms == "treatment") & channel_ok[ch]].unique())
+                for ch in campaign.channels
+            }
+            plan_variants(plan, treated, campaign, llm, library, policy, progress)
+            tiers = labels.map({s.cluster_id: s.incentive_tier for s in plan.segments})
+            incentives = assign_incentives(catalog, tiers, plan.value)
+            incentives.loc[arms == "control", ["offer_id", "incentive", "unit"]] = None
+            incentives.loc[arms == "control", "cost"] = 0.0
+            ineligible = apply_eligibility(incentives, eligible, catalog)
+            withdrawn = apply_budget(incentives, plan.value, campaign.incentive_budget)
+            messages = render_messages(
+                eligible, arms, channel_ok, labels, plan, campaign, incentives, progress
+            )
+            if campaign.personalize_top:
+                with progress.stage("personal touch (LLM)"):
+                    personal = personalize(
+                        llm,
+                        library.get(campaign.prompt_ref("personal_touch")),
+                        messages,
+                        plan.features,
+                        plan.value,
+                        dict(zip(eligible["user_id"].astype(str), eligible.index, strict=True)),
+                        {s.name: s.to_dict() for s in plan.segments},
+                        top=campaign.personalize_top,
+                        placeholders=campaign.placeholders,
+                        brand_voice=campaign.brand_voice,
+                    )
+            guard_stats = guard_messages(messages, catalog, policy, progress, full_scan=full_scan)
+        new = store_messages(
+            engine, batch.batch_id, campaign, eligible, arms, channel_ok, messages, progress
+        )
+        usage = llm.usage.summary()
+        model, provider = llm.model, llm.provider
+
+    prompts_used = sorted({p for m in messages if m.get("prompt") for p in m["prompt"].split("+")})
+    if plan.segments:
+        prompts_used.insert(0, library.get(campaign.prompt_ref("segment_synthesis")).ref)
+    offers = [m["incentive"] for m in messages if m.get("incentive")]
+    summary: dict[str, Any] = {
+        "batch_id": batch.batch_id,
+        "resumed": batch.resumed,
+        "campaign": campaign.name,
+        "users": {
+            "cohort": int(cohort.report.rows),
+            "invalid_skipped": int(cohort.report.invalid_rows),
+            "activated": len(active),
+            "suppressed": int(sup.removed),
+            "eligible": len(eligible),
+            "control": int((arms == "control").sum()),
+            "baseline": int((arms == "baseline").sum()),
+            "treatment": int((arms == "treatment").sum()),
+        },
+        "suppression": sup.as_dict(),
+        "arms": split.as_dict(),
+        "verdicts": verdict_counts(messages),
+        "drafts": {"messages": len(messages), "new": new},
+        "llm": {**usage, "model": model, "provider": provider},
+        "segments": [
+            {
+                "name": s.name,
+                "size": s.size,
+                "source": s.source,
+                "incentive_tier": s.incentive_tier,
+                "message_angle": s.message_angle,
+                "description": s.description,
+            }
+            for s in plan.segments
+        ],
+        "variants": {
+            f"{plan_key[0]}:{plan_key[1]}": [v.to_dict() for v in vs]
+            for plan_key, vs in plan.variants.items()
+        },
+        "clustering": plan.clustering,
+        "incentives": {
+            "offers": len(offers),
+            "total_cost": round(sum(o["cost"] for o in offers), 2),
+            "withdrawn_for_budget": withdrawn,
+            "withdrawn_ineligible": ineligible,
+        },
+        "personalized": personal,
+        "guard": guard_stats.__dict__ if guard_stats else None,
+        "prompts": prompts_used,
+        "timings": {k: round(v, 3) for k, v in progress.timings.items()},
+        "seconds": round(time.perf_counter() - started, 2),
+        "database": engine.url.render_as_string(hide_password=True),
+    }
+    finish_batch(
+        engine,
+        batch.batch_id,
+        counts={k: summary[k] for k in ("users", "verdicts", "drafts", "incentives")},
+        usage=summary["llm"],
+        seconds=summary["seconds"],
+    )
+    _record_batch_meta(engine, batch.batch_id, prompts_used, model, provider)
+    summary["sample"] = _samples(messages)
+    return summary
+
+
+def _record_batch_meta(
+    engine: Engine, batch_id: str, prompts: list[str], model: str, provider: str
+) -> None:
+    """Which prompts (name@version) and model produced the batch."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(batches)
+            .where(batches.c.id == batch_id)
+            .values(prompts=prompts, model=model, provider=provider)
+        )
+
+
+def _samples(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One rendered treatment draft per segment and channel, for display."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for m in messages:
+        key = (m.get("segment") or "", m["channel"])
+        if m["arm"] != "treatment" or key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            {
+                k: m.get(k)
+                for k in ("segment", "channel", "variant", "subject", "body", "verdict", "findings")
+            }
+        )
+    return out
