@@ -1,7 +1,7 @@
 """Who gets the win-back: a parsed activation rule evaluated over the whole cohort at once.
 
 `select_active(frame, rule)` type-checks the rule against the frame's columns
-(see `rule_parser`) and evaluates the tree vectorized: each comparison is one
+(see `rule_types`) and evaluates the tree vectorized: each comparison is one
 numpy/pandas operation producing a nullable boolean array (`pd.BooleanArray`),
 and `and`/`or`/`not` use its three-valued (Kleene) logic, so missing values
 behave as in SQL. Unknown rows are not selected. A million rows take a few
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from segments.rule_parser import Column, Compare, InList, IsNull, Literal, Logical, Node, check_rule
+from segments.rule_tree import Column, Compare, InList, IsNull, Literal, Logical, Node
+from segments.rule_types import check_rule
 
 _OPS = {
     "=": operator.eq,

@@ -43,6 +43,7 @@ well under a second).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,17 +120,21 @@ def activity_trend(before: pd.Series, recent: pd.Series) -> pd.Series:
     return trend.mask((denom == 0) & b.notna() & r.notna(), 0.0)
 
 
+def numeric_columns(frame: pd.DataFrame, skip: Callable[[str], bool]) -> list[str]:
+    """Names of the numeric, non-boolean columns of `frame` that `skip` does not reject."""
+    return [
+        str(col)
+        for col in frame.columns
+        if not skip(str(col))
+        and frame[col].dtype != bool
+        and pd.api.types.is_numeric_dtype(frame[col])
+    ]
+
+
 def _extra_numeric(cohort: pd.DataFrame, used: set[str]) -> list[str]:
-    extras = []
-    for col in cohort.columns:
-        name = str(col)
-        if name in KNOWN_COLUMNS or name in used or EXCLUDED_EXTRA.search(name):
-            continue
-        series = cohort[col]
-        if series.dtype == bool or not pd.api.types.is_numeric_dtype(series):
-            continue
-        extras.append(name)
-    return extras
+    return numeric_columns(
+        cohort, lambda n: n in KNOWN_COLUMNS or n in used or bool(EXCLUDED_EXTRA.search(n))
+    )
 
 
 def compute_features(cohort: pd.DataFrame) -> FeatureSet:

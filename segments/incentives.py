@@ -70,7 +70,8 @@ class Offer(BaseModel):
         if "{" in self.text or "}" in self.text:
             raise ValueError("text must not contain '{' or '}'")
         if self.eligibility is not None:
-            from segments.rule_parser import RuleError, parse_rule
+            from segments.rule_parser import parse_rule
+            from segments.rule_tokens import RuleError
 
             try:
                 parse_rule(self.eligibility)
@@ -257,7 +258,7 @@ def apply_eligibility(
     naming the offer, before anything is written.
     """
     from segments.activation_rules import evaluate_rule
-    from segments.rule_parser import RuleError
+    from segments.rule_tokens import RuleError
 
     withdrawn = 0
     for offer_id, offer in catalog.offers.items():

@@ -43,8 +43,9 @@ from agent.store.drafts import insert_drafts
 from guardrails.batch_check import BatchStats, RenderedMessage, check_batch
 from guardrails.policy import Policy
 from prompts.channels import ADDRESS_COLUMN
-from segments.cluster_profiles import build_profiles, describe_profiles, profile_to_prompt_dict
+from segments.cluster_profiles import build_profiles, profile_to_prompt_dict
 from segments.clustering import cluster_users
+from segments.fallback_plans import describe_profiles
 from segments.features import compute_features
 from segments.incentives import IncentiveCatalog, value_basis
 

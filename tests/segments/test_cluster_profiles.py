@@ -14,13 +14,9 @@ from hypothesis import strategies as st
 from agent.demo.cohort import make_fitness_cohort
 from agent.llm.schemas import SegmentPlan
 from agent.run.segment_plans import plan_problems
-from segments.cluster_profiles import (
-    build_profiles,
-    describe_profile,
-    describe_profiles,
-    profile_to_prompt_dict,
-)
+from segments.cluster_profiles import build_profiles, profile_to_prompt_dict
 from segments.clustering import cluster_users
+from segments.fallback_plans import describe_profile, describe_profiles
 from segments.features import compute_features
 
 PLAN_FIELDS = set(SegmentPlan.model_fields) | {"source"}

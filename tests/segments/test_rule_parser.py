@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from segments.activation_rules import evaluate_rule, select_active
-from segments.rule_parser import RuleError, parse_rule, tokenize
+from segments.rule_parser import parse_rule
+from segments.rule_tokens import RuleError, tokenize
 
 
 @pytest.fixture
