@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,36 +21,26 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent.cli.display import highlighted, verdict_text
 from agent.cli.options import (
-    BaseUrlOpt,
-    ConfigFileOpt,
-    DbOpt,
+    FROM_FLAGS,
     JsonOpt,
-    LocalModelOpt,
-    ModelOpt,
-    NoCacheOpt,
-    ProviderOpt,
-    resolve_settings,
+    settings_options,
 )
 from agent.errors import WinbackError
 from agent.run.progress import StageProgress
 from prompts import PROMPTS_DIR
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from agent.settings import Settings
 
 DEMO_CAMPAIGN = PROMPTS_DIR / "campaigns" / "fitness-comeback.yaml"
 
 
+@settings_options()
 def demo(
     users: Annotated[int, typer.Option("--users", help="Cohort size to generate.")] = 500,
-    db: DbOpt = None,
-    provider: ProviderOpt = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    local_model: LocalModelOpt = None,
-    no_cache: NoCacheOpt = False,
-    config_file: ConfigFileOpt = None,
+    settings: Settings = FROM_FLAGS,
     as_json: JsonOpt = False,
 ) -> None:
     """Run the seeds' scenario: a fitness app's users who stopped working out.
@@ -60,21 +50,14 @@ def demo(
     """
     from agent.campaign import load_campaign
     from agent.demo.cohort import make_fitness_cohort
+    from agent.demo.outcomes import write_demo_outcomes
     from agent.run.batch import run_batch
+    from agent.store.engine import open_store_for
     from segments.cohort_loaders import CohortSource
     from segments.cohort_validation import read_cohort
 
     if not 1 <= users <= 1_000_000:
         raise WinbackError(f"--users {users} is out of range", "Use 1 to 1,000,000 users.")
-    settings = resolve_settings(
-        provider=provider,
-        model=model,
-        base_url=base_url,
-        local_model=local_model,
-        no_cache=no_cache,
-        db=db,
-        config_file=config_file,
-    )
     folder = settings.home_path / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     cohort_path = folder / f"fitness_cohort_{users}.csv"
@@ -97,32 +80,17 @@ def demo(
     with StageProgress(enabled=not as_json) as progress:
         summary = run_batch(cohort, campaign, settings, progress=progress)
     outcomes_path = folder / f"outcomes_simulated_{summary['batch_id']}.csv"
-    write_outcomes(settings, summary["batch_id"], cohort.frame, outcomes_path)
+    engine = open_store_for(settings)
+    try:
+        write_demo_outcomes(engine, summary["batch_id"], cohort.frame, outcomes_path)
+    finally:
+        engine.dispose()
     summary.update(cohort_file=str(cohort_path), outcomes_file=str(outcomes_path))
     summary["next"] = next_commands(summary, cohort_path, outcomes_path)
     if as_json:
         typer.echo(json.dumps(summary, default=str))
         return
     show(summary, console)
-
-
-def write_outcomes(settings: Any, batch_id: str, frame: pd.DataFrame, path: Path) -> None:
-    """Simulated conversions for every user of the batch (for `winback lift`)."""
-    import pandas as pd
-    from sqlalchemy import select
-
-    from agent.demo.outcomes import simulate_outcomes
-    from agent.store.engine import open_store_for
-    from agent.store.schema import drafts
-
-    engine = open_store_for(settings)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(drafts.c.user_id, drafts.c.arm).where(drafts.c.batch_id == batch_id).distinct()
-        ).all()
-    arms = pd.DataFrame(rows, columns=["user_id", "arm"]).drop_duplicates("user_id")
-    churn = frame.set_index(frame["user_id"].astype(str))["churn_score"]
-    simulate_outcomes(arms, churn).to_csv(path, index=False)
 
 
 def next_commands(summary: dict, cohort_path: Path, outcomes_path: Path) -> list[str]:
@@ -149,20 +117,15 @@ def show(summary: dict, console: Console) -> None:
             Text(s["name"]), str(s["size"]), Text(s["incentive_tier"]), Text(s["message_angle"]), by
         )
     console.print(table)
-    colors = {"pass": "green", "warn": "yellow", "block": "red"}
     for sample in summary["sample"]:
-        body = Text(sample["body"] or "")
-        for f in sample["findings"]:
-            if f.get("field", "text") == "text" and f["end"] > f["start"]:
-                body.stylize("bold red underline", f["start"], f["end"])
+        body = highlighted(sample["body"], sample["findings"], "text")
         head = Text(sample["subject"], style="bold") + "\n\n" if sample["subject"] else Text()
         findings = "\n".join(f"  - {f['message']}" for f in sample["findings"])
-        verdict = sample["verdict"]
         console.print(
             Panel(
                 head + body + Text("\n\n" + findings if findings else ""),
                 title=Text(f"{sample['segment']} · {sample['channel']} · {sample['variant']}"),
-                subtitle=f"[{colors[verdict]}]{verdict}[/{colors[verdict]}]",
+                subtitle=verdict_text(sample["verdict"]),
                 width=min(console.width, 90),
             )
         )

@@ -13,8 +13,7 @@ from typing import Annotated
 
 import typer
 
-from agent.cli.options import DbOpt, JsonOpt
-from agent.cli.queue import ReviewerOpt, open_queue
+from agent.cli.options import DbOpt, JsonOpt, ReviewerOpt, open_queue
 
 
 def export(

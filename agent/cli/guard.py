@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from agent.cli.display import highlighted, verdict_text
 from agent.errors import WinbackError
 
 guard_app = typer.Typer(
@@ -26,24 +27,9 @@ guard_app = typer.Typer(
     no_args_is_help=True,
 )
 
-STYLES = {"block": "bold white on red", "warn": "black on yellow"}
-VERDICT_STYLES = {"pass": "green", "warn": "yellow", "block": "bold red"}
-
-
-def _highlight(text: str, findings: list[dict[str, Any]]) -> Text:
-    out = Text(text)
-    for f in findings:
-        start, end = f["start"], f["end"]
-        if end > start:
-            out.stylize(STYLES[f["severity"]], start, end)
-    return out
-
 
 def _row(result: dict[str, Any], messages: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
     source = messages.get(result["id"], {})
-    by_field: dict[str, list[dict[str, Any]]] = {}
-    for f in result["findings"]:
-        by_field.setdefault(f.get("field", "text"), []).append(f)
     shown = Text()
     for name in ("subject", "title", "text"):
         value = source.get(name)
@@ -53,10 +39,10 @@ def _row(result: dict[str, Any], messages: dict[str, dict[str, Any]]) -> tuple[A
             continue
         if name != "text":
             shown.append(f"{name}: ", style="dim")
-        shown.append(_highlight(value, by_field.get(name, [])))
+        shown.append(highlighted(value, result["findings"], name))
         shown.append("\n")
     reasons = Text("\n".join(f"{f['severity']}: {f['message']}" for f in result["findings"]) or "-")
-    verdict = Text(result["verdict"], style=VERDICT_STYLES[result["verdict"]])
+    verdict = verdict_text(result["verdict"])
     return Text(result["id"]), verdict, shown, reasons
 
 

@@ -17,8 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agent.cli.options import DbOpt, JsonOpt
-from agent.cli.queue import open_queue
+from agent.cli.options import DbOpt, JsonOpt, open_queue
 
 
 def _pct(x: float | None, signed: bool = False) -> str:

@@ -1,14 +1,30 @@
-"""Options shared by every command that talks to the model or the queue."""
+"""Options shared by every command that talks to the model or the queue.
+
+A command that needs settings declares one parameter, `settings: Settings`,
+and is decorated with `@settings_options(...)`: the decorator puts the
+model and store flags (`--db`, `--provider`, `--model`, `--base-url`,
+`--local-model`, `--no-cache`, `--config-file`) in that parameter's place in
+the command's signature, so typer shows them in `--help`, and hands the
+command the resolved `Settings` (flag > environment > file > default).
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from agent.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 ProviderOpt = Annotated[
     str | None,
@@ -57,6 +73,18 @@ ConfigFileOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+ReviewerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reviewer",
+        envvar="WINBACK_REVIEWER",
+        help="Who decides (recorded in the audit log). Default: $WINBACK_REVIEWER.",
+        show_default=False,
+    ),
+]
+BatchOpt = Annotated[
+    str | None, typer.Option("--batch", help="Batch id (b-xxxxxxxx).", show_default=False)
+]
 
 
 def resolve_settings(
@@ -81,3 +109,70 @@ def resolve_settings(
         "cache": False if no_cache else None,
     }
     return load_settings(flags, config_file)
+
+
+# the default of a command's `settings` parameter: `@settings_options` always replaces it
+FROM_FLAGS: Any = None
+
+# the flags `settings_options` adds, in the order `--help` shows them
+_SETTINGS_FLAGS: dict[str, tuple[Any, Any]] = {
+    "db": (DbOpt, None),
+    "provider": (ProviderOpt, None),
+    "model": (ModelOpt, None),
+    "base_url": (BaseUrlOpt, None),
+    "local_model": (LocalModelOpt, None),
+    "no_cache": (NoCacheOpt, False),
+    "config_file": (ConfigFileOpt, None),
+}
+
+
+def settings_options(*flags: str) -> Callable[[F], F]:
+    """Replace the command's `settings` parameter by these flags (default: all of them)."""
+    chosen = flags or tuple(_SETTINGS_FLAGS)
+    unknown = set(chosen) - set(_SETTINGS_FLAGS)
+    if unknown:
+        raise ValueError(f"unknown settings flags {sorted(unknown)}")
+
+    def decorate(func: F) -> F:
+        params: list[inspect.Parameter] = []
+        for p in inspect.signature(func).parameters.values():
+            if p.name == "settings":
+                params += [
+                    inspect.Parameter(
+                        name,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        default=_SETTINGS_FLAGS[name][1],
+                        annotation=_SETTINGS_FLAGS[name][0],
+                    )
+                    for name in _SETTINGS_FLAGS
+                    if name in chosen
+                ]
+            else:  # typer needs evaluated annotations; the module's are strings
+                annotation = p.annotation
+                if isinstance(annotation, str):
+                    annotation = eval(annotation, func.__globals__)  # the module's own names
+                params.append(p.replace(annotation=annotation, kind=inspect.Parameter.KEYWORD_ONLY))
+
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name) for name in chosen}
+            kwargs["settings"] = resolve_settings(**given)
+            return func(**kwargs)
+
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return command  # type: ignore[return-value]
+
+    return decorate
+
+
+@contextmanager
+def open_queue(db: str | None) -> Iterator[Engine]:
+    """The migrated queue named by --db / settings, disposed afterwards."""
+    from agent.store.engine import open_store
+
+    engine = open_store(resolve_settings(db=db).resolved_database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

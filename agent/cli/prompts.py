@@ -13,18 +13,15 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from agent.cli.options import (
-    BaseUrlOpt,
-    ConfigFileOpt,
+    FROM_FLAGS,
     JsonOpt,
-    LocalModelOpt,
-    ModelOpt,
-    NoCacheOpt,
-    ProviderOpt,
+    settings_options,
 )
 from prompts.yaml_file import read_yaml_mapping
 
 if TYPE_CHECKING:
     from agent.llm.prompt_library import PromptLibrary
+    from agent.settings import Settings
 
 prompts_app = typer.Typer(
     help="The prompt library: list, show, render and evaluate versioned prompt templates.",
@@ -176,6 +173,7 @@ def _print_eval(doc: dict, console: Console) -> None:
 
 
 @prompts_app.command("eval")
+@settings_options("provider", "model", "base_url", "local_model", "no_cache", "config_file")
 def eval_suite(
     suite: Annotated[
         Path, typer.Argument(help="Suite file, e.g. prompts/evals/push_variants.yaml.")
@@ -193,30 +191,16 @@ def eval_suite(
         Path | None,
         typer.Option("--policy", help="Guardrail policy file (default: the shipped policy)."),
     ] = None,
-    provider: ProviderOpt = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    local_model: LocalModelOpt = None,
-    no_cache: NoCacheOpt = False,
-    config_file: ConfigFileOpt = None,
+    settings: Settings = FROM_FLAGS,
     as_json: JsonOpt = False,
 ) -> None:
     """Run an evaluation suite on one or more prompt versions; exit 1 below its threshold."""
-    from agent.cli.options import resolve_settings
     from agent.evals.suite import load_suite, report, run_suite
     from agent.llm.client import LLM
     from guardrails.policy import load_policy
 
     loaded = load_suite(suite, prompt, _library(folder))
     policy = load_policy(policy_file)
-    settings = resolve_settings(
-        provider=provider,
-        model=model,
-        base_url=base_url,
-        local_model=local_model,
-        no_cache=no_cache,
-        config_file=config_file,
-    )
     console = Console(stderr=True)
     with LLM(settings) as llm:
 

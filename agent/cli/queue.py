@@ -5,128 +5,30 @@ the reviewer named by `--reviewer` or WINBACK_REVIEWER. `approve --batch ID
 --all-passing` approves every pending draft with a `pass` verdict (optionally
 one `--segment` or `--variant`) as one audited decision. The logic lives in
 `agent.store`; this module parses options and prints (tables, or `--json`).
-`open_queue`, `ReviewerOpt` and `draft_panel` are shared with `review` and
-`export`.
+Shared options live in `agent.cli.options`, the draft panel and styles in
+`agent.cli.display`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console, Group
-from rich.panel import Panel
+from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
-from agent.cli.options import DbOpt, JsonOpt, resolve_settings
+from agent.cli.display import draft_panel, echo_json, verdict_text
+from agent.cli.options import BatchOpt, DbOpt, JsonOpt, ReviewerOpt, open_queue
 from agent.errors import WinbackError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 queue_app = typer.Typer(
     help="The approval queue: list, show, approve, reject drafts; read the audit log.",
     no_args_is_help=True,
 )
-
-ReviewerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--reviewer",
-        envvar="WINBACK_REVIEWER",
-        help="Who decides (recorded in the audit log). Default: $WINBACK_REVIEWER.",
-        show_default=False,
-    ),
-]
-BatchOpt = Annotated[
-    str | None, typer.Option("--batch", help="Batch id (b-xxxxxxxx).", show_default=False)
-]
-SEVERITY_STYLE = {"block": "bold white on red", "warn": "black on yellow"}
-VERDICT_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
-
-
-@contextmanager
-def open_queue(db: str | None) -> Iterator[Engine]:
-    """The migrated queue named by --db / settings, disposed afterwards."""
-    from agent.store.engine import open_store
-
-    engine = open_store(resolve_settings(db=db).resolved_database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, default=str, ensure_ascii=False))
-
-
-def highlighted(text: str | None, findings: list[dict], field: str) -> Text:
-    """The text with each finding's span of this field highlighted by severity."""
-    out = Text(text or "")
-    for f in findings:
-        if f.get("field", "text") != field:
-            continue
-        start, end = max(0, int(f.get("start", 0))), min(len(out), int(f.get("end", 0)))
-        if start < end:
-            out.stylize(SEVERITY_STYLE.get(f.get("severity"), "underline"), start, end)
-    return out
-
-
-def draft_panel(draft: dict[str, Any]) -> Panel:
-    """A reviewer's view of one draft: context, the highlighted message, the findings."""
-    meta = Table.grid(padding=(0, 2))
-    meta.add_column(style="dim")
-    meta.add_column()
-    incentive = draft.get("incentive") or {}
-    verdict = draft.get("verdict") or "-"
-    rows = [
-        ("user", f"{draft['user_id']}  ({draft['arm']} arm, {draft['channel']})"),
-        ("segment", draft.get("segment") or "-"),
-        ("variant", draft.get("variant") or "-"),
-        ("prompt", draft.get("prompt") or "-"),
-        ("incentive", incentive.get("text") or incentive.get("code") or "-"),
-        ("status", draft["status"] + (" (edited)" if draft.get("edited") else "")),
-    ]
-    for name, value in rows:
-        meta.add_row(name, Text(str(value)))
-    meta.add_row("verdict", Text(verdict, style=VERDICT_STYLE.get(verdict, "")))
-    parts: list[Any] = [meta, Text("")]
-    findings = draft.get("findings") or []
-    if draft.get("subject"):
-        subject_field = "title" if draft["channel"] == "push" else "subject"
-        parts.append(
-            Text.assemble(
-                ("subject: ", "bold"), highlighted(draft["subject"], findings, subject_field)
-            )
-        )
-    parts.append(highlighted(draft.get("body"), findings, "text"))
-    if findings:
-        parts.append(Text(""))
-        for f in findings:
-            style = VERDICT_STYLE.get(f.get("severity"), "")
-            parts.append(
-                Text.assemble(
-                    (f"{f.get('severity', '?'):5} ", style),
-                    (f"{f.get('code', '?')} ", "bold"),
-                    (f"[{f.get('category', '?')}] ", "dim"),
-                    f.get("message", ""),
-                )
-            )
-    if draft.get("reviewer"):
-        parts.append(
-            Text(
-                f"\n{draft['status']} by {draft['reviewer']}: {draft.get('decision_reason') or ''}",
-                style="dim",
-            )
-        )
-    return Panel(
-        Group(*parts), title=Text(f"draft {draft['id']}  ·  batch {draft['batch_id']}"), expand=True
-    )
 
 
 @queue_app.command("batches")
@@ -142,7 +44,7 @@ def batches_cmd(
     with open_queue(db) as engine:
         rows = list_batches(engine, campaign)
     if as_json:
-        _echo_json([jsonable(r) for r in rows])
+        echo_json([jsonable(r) for r in rows])
         return
     table = Table(
         Column("batch", no_wrap=True), "campaign", "created", "status", "model", "drafts by status"
@@ -189,7 +91,7 @@ def list_cmd(
             limit=limit or None,
         )
     if as_json:
-        _echo_json([jsonable(r) for r in rows])
+        echo_json([jsonable(r) for r in rows])
         return
     table = Table(
         Column("id", no_wrap=True),
@@ -215,7 +117,7 @@ def list_cmd(
         )
         table.add_row(
             *map(Text, cells),
-            Text(verdict, style=VERDICT_STYLE.get(verdict, "")),
+            verdict_text(verdict),
             Text(r["status"]),
         )
     Console().print(table)
@@ -234,7 +136,7 @@ def show_cmd(
     with open_queue(db) as engine:
         draft = get_draft(engine, draft_id)
     if as_json:
-        _echo_json(jsonable(draft))
+        echo_json(jsonable(draft))
         return
     Console().print(draft_panel(draft))
 
@@ -293,7 +195,7 @@ def approve_cmd(
             )
             result = {"batch_id": batch, "approved": ids, "count": len(ids), "reviewer": reviewer}
             if as_json:
-                _echo_json(result)
+                echo_json(result)
             else:
                 typer.echo(
                     f"Approved {len(ids)} passing draft(s) of {batch} as one decision ({reviewer})."
@@ -306,7 +208,7 @@ def approve_cmd(
             if not as_json:
                 typer.echo(f"Approved draft {draft_id} ({reviewer}).")
     if as_json:
-        _echo_json({"approved": approved, "count": len(approved), "reviewer": reviewer})
+        echo_json({"approved": approved, "count": len(approved), "reviewer": reviewer})
 
 
 @queue_app.command("reject")
@@ -338,7 +240,7 @@ def reject_cmd(
             if not as_json:
                 typer.echo(f"Rejected draft {draft_id} ({reviewer}).")
     if as_json:
-        _echo_json({"rejected": rejected, "count": len(rejected), "reviewer": reviewer})
+        echo_json({"rejected": rejected, "count": len(rejected), "reviewer": reviewer})
 
 
 @queue_app.command("audit")
@@ -360,7 +262,7 @@ def audit_cmd(
             get_batch(engine, batch)
         rows = list_audit(engine, batch_id=batch, draft_id=draft)
     if as_json:
-        _echo_json([jsonable(r) for r in rows])
+        echo_json([jsonable(r) for r in rows])
         return
     table = Table("at", "actor", "action", "batch", "drafts", "reason")
     for r in rows:

@@ -27,8 +27,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
-from agent.cli.options import DbOpt, JsonOpt
-from agent.cli.queue import BatchOpt, ReviewerOpt, draft_panel, open_queue
+from agent.cli.display import draft_panel
+from agent.cli.options import BatchOpt, DbOpt, JsonOpt, ReviewerOpt, open_queue
 from guardrails.policy import Policy, default_policy, policy_from_data
 from prompts.errors import UserError
 

@@ -13,21 +13,16 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.options import (
-    BaseUrlOpt,
-    ConfigFileOpt,
-    DbOpt,
+    FROM_FLAGS,
     JsonOpt,
-    LocalModelOpt,
-    ModelOpt,
-    NoCacheOpt,
-    ProviderOpt,
-    resolve_settings,
+    settings_options,
 )
 from agent.errors import WinbackError
 from agent.run.progress import StageProgress
 from prompts.channels import CHANNELS
 
 if TYPE_CHECKING:
+    from agent.settings import Settings
     from segments.cohort_loaders import CohortSource
 
 CohortArg = Annotated[
@@ -77,6 +72,7 @@ def cohort_source(
     return CohortSource(path=file, mapping=mapping)
 
 
+@settings_options()
 def run(
     file: CohortArg = None,
     config: CampaignFileOpt = None,
@@ -121,13 +117,7 @@ def run(
     full_scan: Annotated[
         bool, typer.Option("--full-scan", help="Scan every message in full (slow, ~100/s).")
     ] = False,
-    db: DbOpt = None,
-    provider: ProviderOpt = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    local_model: LocalModelOpt = None,
-    no_cache: NoCacheOpt = False,
-    config_file: ConfigFileOpt = None,
+    settings: Settings = FROM_FLAGS,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a scored at-risk cohort into a batch of drafts waiting for review.
@@ -141,15 +131,6 @@ def run(
     from segments.cohort_validation import read_cohort
     from segments.suppression import read_contact_file
 
-    settings = resolve_settings(
-        provider=provider,
-        model=model,
-        base_url=base_url,
-        local_model=local_model,
-        no_cache=no_cache,
-        db=db,
-        config_file=config_file,
-    )
     camp = load_campaign(
         config,
         {

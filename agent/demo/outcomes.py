@@ -9,8 +9,13 @@ the numbers are simulated, and the file says so in its name.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine
+
+from agent.store.batches import batch_arms
 
 
 def simulate_outcomes(
@@ -31,3 +36,10 @@ def simulate_outcomes(
     return pd.DataFrame(
         {"user_id": arms["user_id"].to_numpy(), "converted": converted, "revenue": revenue}
     )
+
+
+def write_demo_outcomes(engine: Engine, batch_id: str, cohort: pd.DataFrame, path: Path) -> None:
+    """Simulated conversions for every user of the batch, as a CSV for `winback lift`."""
+    arms = pd.DataFrame(list(batch_arms(engine, batch_id).items()), columns=["user_id", "arm"])
+    churn = cohort.set_index(cohort["user_id"].astype(str))["churn_score"]
+    simulate_outcomes(arms, churn).to_csv(path, index=False)

@@ -16,24 +16,14 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from agent.errors import WinbackError
 from agent.lift.stats import Arm, compare
-from agent.store.batches import get_batch
-from agent.store.schema import drafts
+from agent.store.batches import batch_arms, get_batch
 from segments.experiment_arms import ARMS, sample_ratio_mismatch
 
 MAX_PROBLEMS = 5
-
-
-def batch_arms(engine: Engine, batch_id: str) -> dict[str, str]:
-    """user_id -> arm for every user of a batch (one arm per user)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(drafts.c.user_id, drafts.c.arm).where(drafts.c.batch_id == batch_id).distinct()
-        ).all()
-    return dict(rows)
 
 
 def read_outcomes(path: Path, arms: dict[str, str], batch_id: str) -> dict[str, tuple[int, float]]:

@@ -169,3 +169,12 @@ def list_batches(engine: Engine, campaign: str | None = None) -> list[dict[str, 
     for row in rows:
         row["drafts_by_status"] = by_batch.get(row["id"], {})
     return rows
+
+
+def batch_arms(engine: Engine, batch_id: str) -> dict[str, str]:
+    """user_id -> arm for every user of a batch (one arm per user)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(drafts.c.user_id, drafts.c.arm).where(drafts.c.batch_id == batch_id).distinct()
+        ).all()
+    return dict(rows)

@@ -1,0 +1,93 @@
+"""How the CLI shows verdicts and findings: one set of styles, one highlighter, one draft panel.
+
+`guard check`, `queue show`, `review` and `demo` all colour a verdict and
+highlight a finding's span the same way, from here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+SEVERITY_STYLE = {"block": "bold white on red", "warn": "black on yellow"}
+VERDICT_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
+
+
+def verdict_text(verdict: str | None) -> Text:
+    """A verdict (pass / warn / block) in its colour."""
+    return Text(verdict or "-", style=VERDICT_STYLE.get(verdict or "", ""))
+
+
+def echo_json(data: Any) -> None:
+    """One JSON document on stdout (dates and other objects as strings)."""
+    typer.echo(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def highlighted(text: str | None, findings: list[dict], field: str) -> Text:
+    """The text with each finding's span of this field highlighted by severity."""
+    out = Text(text or "")
+    for f in findings:
+        if f.get("field", "text") != field:
+            continue
+        start, end = max(0, int(f.get("start", 0))), min(len(out), int(f.get("end", 0)))
+        if start < end:
+            out.stylize(SEVERITY_STYLE.get(f.get("severity"), "underline"), start, end)
+    return out
+
+
+def draft_panel(draft: dict[str, Any]) -> Panel:
+    """A reviewer's view of one draft: context, the highlighted message, the findings."""
+    meta = Table.grid(padding=(0, 2))
+    meta.add_column(style="dim")
+    meta.add_column()
+    incentive = draft.get("incentive") or {}
+    verdict = draft.get("verdict") or "-"
+    rows = [
+        ("user", f"{draft['user_id']}  ({draft['arm']} arm, {draft['channel']})"),
+        ("segment", draft.get("segment") or "-"),
+        ("variant", draft.get("variant") or "-"),
+        ("prompt", draft.get("prompt") or "-"),
+        ("incentive", incentive.get("text") or incentive.get("code") or "-"),
+        ("status", draft["status"] + (" (edited)" if draft.get("edited") else "")),
+    ]
+    for name, value in rows:
+        meta.add_row(name, Text(str(value)))
+    meta.add_row("verdict", verdict_text(verdict))
+    parts: list[Any] = [meta, Text("")]
+    findings = draft.get("findings") or []
+    if draft.get("subject"):
+        subject_field = "title" if draft["channel"] == "push" else "subject"
+        parts.append(
+            Text.assemble(
+                ("subject: ", "bold"), highlighted(draft["subject"], findings, subject_field)
+            )
+        )
+    parts.append(highlighted(draft.get("body"), findings, "text"))
+    if findings:
+        parts.append(Text(""))
+        for f in findings:
+            style = VERDICT_STYLE.get(f.get("severity"), "")
+            parts.append(
+                Text.assemble(
+                    (f"{f.get('severity', '?'):5} ", style),
+                    (f"{f.get('code', '?')} ", "bold"),
+                    (f"[{f.get('category', '?')}] ", "dim"),
+                    f.get("message", ""),
+                )
+            )
+    if draft.get("reviewer"):
+        parts.append(
+            Text(
+                f"\n{draft['status']} by {draft['reviewer']}: {draft.get('decision_reason') or ''}",
+                style="dim",
+            )
+        )
+    return Panel(
+        Group(*parts), title=Text(f"draft {draft['id']}  ·  batch {draft['batch_id']}"), expand=True
+    )
