@@ -95,7 +95,7 @@ def load_campaign(path: Path | None, overrides: dict[str, Any] | None = None) ->
             path,
             "Campaign file",
             fix="See README: 'The campaign file'.",
-            missing_fix="Check the path given with --config.",
+            missing_fix="Check the path given with --campaign-file.",
         )
         base = Path(path).parent
         for key in ("incentive_catalog", "guard_policy", "baseline_copy"):

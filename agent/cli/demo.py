@@ -101,7 +101,7 @@ def next_commands(summary: dict, cohort_path: Path, outcomes_path: Path) -> list
         f"winback queue approve --batch {b} --all-passing --reviewer you",
         f"winback export {b} --out approved.csv --control-out control.csv --partial --reviewer you",
         f"winback lift {b} {outcomes_path}",
-        f"winback run {cohort_path} --config {DEMO_CAMPAIGN} --channels email,sms",
+        f"winback run {cohort_path} --campaign-file {DEMO_CAMPAIGN} --channels email,sms",
     ]
 
 

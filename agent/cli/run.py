@@ -33,7 +33,12 @@ CohortArg = Annotated[
 ]
 CampaignFileOpt = Annotated[
     Path | None,
-    typer.Option("--config", help="Campaign YAML (rule, arms, channels, brand voice, ...)."),
+    typer.Option(
+        "--campaign-file",
+        "--config",
+        help="Campaign YAML (rule, arms, channels, brand voice, ...). "
+        "--config is its old name, still accepted (deprecated).",
+    ),
 ]
 
 
