@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from agent import __version__
+from agent.child_processes import StopRequested, install_stop_handlers
 from agent.cli.cohort import cohort_app
 from agent.cli.demo import demo
 from agent.cli.export import export
@@ -54,6 +55,9 @@ class WinbackGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.secho("Interrupted.", err=True, fg="yellow")
             raise typer.Exit(130) from None
+        except StopRequested as exc:  # SIGTERM/SIGHUP: children already stopped (issue 19)
+            typer.secho(f"Stopped by {exc.signal_name}.", err=True, fg="yellow")
+            raise
         except BrokenPipeError:
             raise  # the reader went away (`winback ... | head`): click exits 1 quietly
         except Exception as exc:
@@ -119,5 +123,6 @@ def root(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; SIGTERM/SIGHUP stop what winback started, then exit."""
+    install_stop_handlers()
     app(prog_name="winback")

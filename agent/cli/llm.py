@@ -116,13 +116,22 @@ def check(
     )
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+DEFAULT_STOP_GRACE = 10.0
 
 
 @llm_app.command("serve")
 def serve(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 to listen on.")] = 8080,
+    grace: Annotated[
+        float,
+        typer.Option(
+            "--grace",
+            min=0.0,
+            max=600.0,
+            help="When stopped, seconds the server gets to finish requests in flight "
+            "before it is killed.",
+        ),
+    ] = DEFAULT_STOP_GRACE,
     local_model: LocalModelOpt = None,
     model: ModelOpt = None,
     config_file: ConfigFileOpt = None,
@@ -131,23 +140,32 @@ def serve(
 
     Other tools, or winback in another terminal, can then use it as an
     OpenAI-compatible endpoint: WINBACK_BASE_URL=http://127.0.0.1:PORT/v1
+
+    Ctrl-C, SIGTERM or SIGHUP stop it gracefully: the server gets SIGTERM and
+    --grace seconds to finish the requests in flight, then SIGKILL; a second
+    signal kills it at once. Exit code 130 (Ctrl-C), 143 (SIGTERM), 129 (SIGHUP).
     """
+    from agent.child_processes import install_stop_handlers
     from agent.llm.endpoint import local_server_for
 
     if not 1 <= port <= 65535:
         raise WinbackError(f"Port {port} is out of range", "Use a port between 1 and 65535.")
     settings = resolve_settings(local_model=local_model, model=model, config_file=config_file)
-    server = local_server_for(settings, port=port)
-    # Ctrl-C and SIGTERM stop the server cleanly, even when this process was started with
-    # SIGINT ignored (as background jobs of a non-interactive shell are).
+    server = local_server_for(settings, port=port, stop_grace=grace)
+    server.preflight()  # bad model or busy port: exit 2 before touching signal handlers
+    # Started on purpose, so Ctrl-C stops it even when this process was started with SIGINT
+    # ignored (as background jobs of a non-interactive shell are).
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
+    install_stop_handlers()
     with server:
         typer.echo(
             f"Serving {server.model_path.name} as '{server.alias}' at {server.base_url} "
             f"(started in {server.startup_seconds:.1f} s; log: {server.log_path})"
         )
-        typer.echo(f"Use it with: export WINBACK_BASE_URL={server.base_url}   Ctrl-C stops it.")
+        typer.echo(
+            f"Use it with: export WINBACK_BASE_URL={server.base_url}   Ctrl-C stops it "
+            f"(grace {grace:g} s)."
+        )
         assert server.proc is not None
         code = server.proc.wait()
         raise WinbackError(

@@ -67,8 +67,14 @@ def choose_endpoint(settings: Settings) -> EndpointChoice:
     )
 
 
-def local_server_for(settings: Settings, port: int | None = None) -> LocalServer:
-    """A (not yet started) embedded server configured from settings."""
+def local_server_for(
+    settings: Settings, port: int | None = None, *, stop_grace: float = 0.0
+) -> LocalServer:
+    """A (not yet started) embedded server configured from settings.
+
+    `stop_grace` 0 (a server winback starts for itself) kills it outright when it is
+    stopped; `winback llm serve` gives requests in flight that many seconds first.
+    """
     path = Path(settings.local_model).expanduser() if settings.local_model else None
     server = LocalServer(
         path,
@@ -76,6 +82,7 @@ def local_server_for(settings: Settings, port: int | None = None) -> LocalServer
         port=port,
         start_timeout=settings.server_start_timeout,
         log_path=settings.home_path / "llm-server.log",
+        stop_grace=stop_grace,
     )
     check_model_file(server.model_path)
     return server

