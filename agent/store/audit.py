@@ -16,7 +16,17 @@ from sqlalchemy import Connection, Engine, select
 from agent.store.rows import row_dict, utcnow
 from agent.store.schema import audit_log
 
-ACTIONS = ("approve", "reject", "edit", "approve_all_passing", "export")
+ACTIONS = (
+    "approve",
+    "reject",
+    "edit",
+    "approve_all_passing",
+    "export",
+    # the web app's variant-level decisions (agent.store.variant_decisions)
+    "approve_variant",
+    "reject_variant",
+    "request_changes",
+)
 
 
 def append_audit(

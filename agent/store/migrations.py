@@ -93,6 +93,17 @@ def m003_draft_personalization(conn: Connection) -> None:
     conn.execute(text(f"ALTER TABLE drafts ADD COLUMN personalization {kind}"))
 
 
+@migration
+def m004_web_accounts_and_variant_decisions(conn: Connection) -> None:
+    """The web app's accounts, sessions and login attempts; variant decisions; batches.run_by."""
+    if "run_by" not in {c["name"] for c in inspect(conn).get_columns("batches")}:
+        kind = schema.batches.c.run_by.type.compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE batches ADD COLUMN run_by {kind}"))
+    schema.metadata.create_all(
+        conn, tables=[schema.metadata.tables[name] for name in schema.WEB_TABLES]
+    )
+
+
 LATEST = max(version_of(name) for name, _ in MIGRATIONS)
 
 

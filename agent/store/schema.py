@@ -11,6 +11,12 @@
   reject UPDATE and DELETE on both databases, see `migrations.py`).
 - `contacts`: who was exported on which channel and when; cohort suppression
   reads it back for its frequency cap (`queue.recent_contacts`).
+- `accounts`, `web_sessions`, `login_attempts`: the reviewers' web app's users
+  (argon2 hashes, roles), its server-side sessions (only a hash of the cookie's
+  token is stored) and the login history its lockout counts (migration m004).
+- `variant_decisions`: one row per decided variant of a batch; its unique key
+  (batch_id, variant) is what makes two reviewers deciding the same variant at
+  once end with exactly one winner (m004).
 
 Types are portable: JSON is JSONB on PostgreSQL, datetimes are stored in UTC.
 The exact schema is pinned by `tests/store/test_schema.py`; a change here needs
@@ -76,6 +82,8 @@ batches = Table(
     Column("usage", JSONType),
     Column("counts", JSONType),
     Column("seconds", Float),
+    # the account that ran the batch, when known: four-eyes refuses it approval (m004)
+    Column("run_by", String(80)),
     CheckConstraint(_in("status", BATCH_STATUSES), name="ck_batches_status"),
     Index("ix_batches_campaign_fingerprint", "campaign", "cohort_fingerprint"),
 )
@@ -155,4 +163,57 @@ contacts = Table(
     Index("ix_contacts_user_channel", "user_id", "channel"),
 )
 
+ROLES = ("marketer", "reviewer", "admin")
+VARIANT_DECISIONS = ("approved", "rejected")
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("password_changed_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("role", ROLES), name="ck_accounts_role"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account", String(80), ForeignKey("accounts.name"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_account", "account"),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(80), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("client", String(64)),
+    Index("ix_login_attempts_name_at", "name", "at"),
+)
+
+variant_decisions = Table(
+    "variant_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", String(16), ForeignKey("batches.id"), nullable=False),
+    Column("variant", String(200), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text),
+    Column("drafts", Integer, nullable=False),
+    UniqueConstraint("batch_id", "variant", name="uq_variant_decisions_batch_variant"),
+    CheckConstraint(_in("decision", VARIANT_DECISIONS), name="ck_variant_decisions_decision"),
+)
+
 TABLES = ("batches", "drafts", "audit_log", "contacts")
+WEB_TABLES = ("accounts", "web_sessions", "login_attempts", "variant_decisions")
