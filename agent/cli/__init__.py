@@ -27,6 +27,7 @@ from agent.cli.prompts import prompts_app
 from agent.cli.queue import queue_app
 from agent.cli.review import review
 from agent.cli.run import run
+from agent.cli.score import score
 from agent.cli.segments import segments_app
 from prompts.errors import UserError
 
@@ -95,6 +96,7 @@ app.add_typer(queue_app, name="queue")
 app.add_typer(segments_app, name="segments")
 app.command("demo")(demo)
 app.command("run")(run)
+app.command("score")(score)
 app.command("review")(review)
 app.command("export")(export)
 app.command("lift")(lift)

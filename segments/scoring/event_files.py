@@ -1,4 +1,4 @@
-"""Reading transactions and engagement events, and refusing malformed ones before anything is written.
+"""Reading transactions and engagement events; refusing malformed ones before anything is written.
 
 Both files are read by the cohort loaders (`segments.cohort_loaders`: CSV in any
 common dialect, Parquet, JSONL, or a SQL table or query through a SQLAlchemy URL,

@@ -50,7 +50,7 @@ class PurchaseSummary:
         """Time of the last purchase after the first, in weeks (the models' unit)."""
         return (self.last_day - self.first_day) / 7.0
 
-    def T_weeks(self) -> np.ndarray:  # noqa: N802 - the paper's name
+    def T_weeks(self) -> np.ndarray:
         """Time from the first purchase to the as-of date, in weeks."""
         return (self.as_of - self.first_day) / 7.0
 

@@ -209,7 +209,7 @@ def _latest_values(transactions: EventTable, summary: PurchaseSummary) -> pd.Dat
 
 
 def score_events(options: ScoreOptions) -> ScoredCohort:
-    """Read, check, summarise, fit and score; raises `SegmentsError` on bad input, writes nothing."""
+    """Read, check, summarise, fit and score; `SegmentsError` on bad input (nothing written)."""
     if options.horizon_days <= 0 or options.clv_horizon_days <= 0:
         raise SegmentsError(
             "The scoring horizons must be positive numbers of days",
