@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.errors import StructuredOutputError, WinbackError
@@ -50,6 +49,7 @@ from agent.llm.schemas import SCHEMAS
 from guardrails.policy import Policy
 from prompts import PROMPTS_DIR
 from prompts.errors import UserError
+from prompts.yaml_file import read_yaml_mapping
 
 EVALS_DIR = PROMPTS_DIR / "evals"
 
@@ -116,26 +116,6 @@ def _key(loc: tuple[Any, ...], data: Any = None) -> str:
     return ".".join(parts) or "(top level)"
 
 
-def _read(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SuiteError(
-            f"Suite file {path} does not exist",
-            f"Check the path; shipped suites are in {EVALS_DIR}.",
-        ) from None
-    except (UnicodeDecodeError, IsADirectoryError) as exc:
-        raise SuiteError(
-            f"Suite file {path} is not a text file ({exc})", "Pass a YAML file."
-        ) from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise SuiteError(f"Suite file {path}{line} is not valid YAML", "Fix its syntax.") from exc
-
-
 def _check_assertion(path: Path, where: str, a: Assertion, prompt: PromptTemplate) -> None:
     needs_value = {"contains", "not-contains", "regex", "max-chars", "python"}
     if a.type in needs_value and a.value in (None, "", []):
@@ -174,9 +154,15 @@ def load_suite(
     """Read and validate a suite; `prompts` (refs) replace the suite's `prompt`."""
     path = Path(path)
     library = library or PromptLibrary()
-    data = _read(path)
-    if not isinstance(data, dict):
-        raise SuiteError(f"{path}: a suite must be a mapping", "See prompts/evals/*.yaml.")
+    data = read_yaml_mapping(
+        path,
+        "Suite file",
+        fix="Fix its syntax; see prompts/evals/*.yaml for the format.",
+        missing_fix=f"Check the path; shipped suites are in {EVALS_DIR}.",
+        kind="a mapping (prompt, defaultTest, cases)",
+        empty_ok=False,
+        error=SuiteError,
+    )
     if prompts:
         data = {**data, "prompt": list(prompts)}
     try:

@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from agent.errors import WinbackError
 from prompts import PROMPTS_DIR
+from prompts.yaml_file import parse_yaml_mapping
 
 TEMPLATES_DIR = PROMPTS_DIR / "templates"
 HEADER_KEYS = {
@@ -161,14 +161,13 @@ def parse_prompt_file(path: Path) -> PromptTemplate:
         raise PromptError(f"{path}: the metadata header is not closed", "End it with a '---' line.")
     header_text, body = text[4:end], text[end + 5 :]
     body_line = header_text.count("\n") + 4
-    try:
-        header = yaml.safe_load(header_text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        raise PromptError(f"{path}:{line}: invalid YAML header", "Fix the header syntax.") from exc
-    if not isinstance(header, dict):
-        raise PromptError(f"{path}:2: the header must be a mapping", "Use `key: value` lines.")
+    header = parse_yaml_mapping(
+        header_text,
+        f"{path}: the metadata header",
+        fix="Fix the header: `key: value` lines between two '---' lines.",
+        error=PromptError,
+        first_line=2,
+    )
     unknown = sorted(set(header) - HEADER_KEYS)
     if unknown:
         raise PromptError(

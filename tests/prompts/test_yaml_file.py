@@ -6,7 +6,7 @@ import pytest
 
 from agent.drafts.render import load_baseline_copy
 from agent.errors import ConfigError, UserError
-from prompts.yaml_file import read_yaml_mapping
+from prompts.yaml_file import parse_yaml_mapping, read_yaml_mapping
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,16 @@ def test_each_failure_names_the_file_and_the_fix(tmp_path, content, kwargs, mess
         read_yaml_mapping(path, "Thing file", fix="Fix it.", **kwargs)
     assert message.format(p=path) in err.value.message
     assert err.value.fix == fix
+
+
+def test_parse_names_the_line_of_the_whole_file():
+    with pytest.raises(UserError, match=r"Header of x.j2 is not valid YAML: .* \(line 4\)"):
+        parse_yaml_mapping("name: a\nb: [", "Header of x.j2", fix="Fix it.", first_line=3)
+
+
+def test_a_folder_is_named_as_such(tmp_path):
+    with pytest.raises(UserError, match="is a folder, not a file"):
+        read_yaml_mapping(tmp_path, "Thing file", fix="Fix it.")
 
 
 def test_empty_file_is_an_empty_mapping_and_error_class_is_kept(tmp_path):
