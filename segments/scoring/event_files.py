@@ -167,8 +167,8 @@ def read_events(
         raise EventsInvalid(what, loaded.source, log.problems, log.total)
     rows = loaded.rows
     codes, uniques = pd.factorize(frame["user_id"], use_na_sentinel=True)
-    blank_unique = np.asarray([not str(u).strip() for u in uniques], dtype=bool)
-    blank = (codes < 0) | (blank_unique[np.maximum(codes, 0)] & (codes >= 0))
+    blank_unique = np.asarray([not str(u).strip() for u in uniques] + [True], dtype=bool)
+    blank = blank_unique[np.where(codes < 0, len(uniques), codes)]  # NA codes are -1
     log.add_mask(
         blank, rows, frame["user_id"], "user_id", "a non-blank user id", "the user id is blank"
     )
