@@ -1,4 +1,4 @@
-"""Write the CDNOW transaction log (shipped inside the `lifetimes` package) as a CSV for `winback score`.
+"""Write the CDNOW transaction log (shipped inside `lifetimes`) as a CSV for `winback score`.
 
     .venv/bin/python scripts/cdnow_transactions.py cdnow_sample.csv          # 2,357 customers
     .venv/bin/python scripts/cdnow_transactions.py cdnow_master.csv --master  # 23,570 customers

@@ -1,4 +1,4 @@
-"""BG/NBD and Gamma-Gamma on CDNOW against the published parameters and an independent implementation.
+"""BG/NBD and Gamma-Gamma on CDNOW: the published parameters, and an independent implementation.
 
 Fader, Hardie and Lee (2005), 39-week calibration on the 2,357-customer sample:
 r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, log-likelihood -9582.4; the
@@ -85,7 +85,7 @@ def test_no_purchase_probability_is_consistent(calibration) -> None:
     short = bg_nbd.probability_no_purchase(fit, 4, x, tx, T)
     long = bg_nbd.probability_no_purchase(fit, 52, x, tx, T)
     forever = bg_nbd.probability_no_purchase(fit, 1e30, x, tx, T)
-    assert np.all(short >= long) and np.all((0 <= long) & (long <= 1))
+    assert np.all(short >= long) and np.all((long >= 0) & (long <= 1))
     np.testing.assert_allclose(forever, 1 - bg_nbd.probability_alive(fit, x, tx, T), atol=2e-3)
 
 
