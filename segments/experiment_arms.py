@@ -51,6 +51,17 @@ def arm_hash(user_ids: Iterable[object], salt: str) -> np.ndarray:
     return np.frombuffer(digests, dtype=">u8").astype(np.float64) / 2.0**64
 
 
+def check_arm_settings(salt: str, control: float, baseline: float) -> None:
+    """Refuse an empty salt or fractions that leave no room for treatment."""
+    if not salt:
+        raise SegmentsError("The experiment arms need a salt", "Give the campaign a name.")
+    if control < 0 or baseline < 0 or control + baseline >= 1:
+        raise SegmentsError(
+            f"Arm fractions control={control} baseline={baseline} are not possible",
+            "Use fractions >= 0 whose sum is below 1 (treatment gets the rest).",
+        )
+
+
 @dataclass
 class ArmSplit:
     """Arm per user, counts, the SRM check and per-segment counts."""
@@ -120,13 +131,7 @@ def assign_arms(
     segments: pd.Series | None = None,
 ) -> ArmSplit:
     """Deterministic arm per user (see module doc); optional segment labels for the report."""
-    if not salt:
-        raise SegmentsError("The experiment arms need a salt", "Give the campaign a name.")
-    if control < 0 or baseline < 0 or control + baseline >= 1:
-        raise SegmentsError(
-            f"Arm fractions control={control} baseline={baseline} are not possible",
-            "Use fractions >= 0 whose sum is below 1 (treatment gets the rest).",
-        )
+    check_arm_settings(salt, control, baseline)
     u = arm_hash(user_ids.tolist(), salt)
     codes = np.where(u < control, 0, np.where(u < control + baseline, 1, 2))
     arms = pd.Series(pd.Categorical.from_codes(codes, ARMS), index=user_ids.index, name="arm")
