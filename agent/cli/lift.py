@@ -1,8 +1,10 @@
-"""`winback lift BATCH OUTCOMES`: conversion per arm and the campaign's lift.
+"""`winback lift BATCH [OUTCOMES]`: import outcomes, then conversion and lift per arm,
+variant and segment.
 
 The figures come from `agent.lift.report.lift_report` (methods in
-`agent.lift.stats`); this module prints them, in plain words where a marketer
-would otherwise misread them (an underpowered test, a sample-ratio mismatch).
+`agent.lift.stats`, `sequential`, `breakdown`, `multiple_testing`); this module
+prints them, in plain words where a marketer would otherwise misread them (an
+underpowered test, a sample-ratio mismatch, a per-protocol view).
 """
 
 from __future__ import annotations
@@ -58,26 +60,138 @@ def verdict_line(c: dict[str, Any]) -> str:
     return head
 
 
+def sequential_line(c: dict[str, Any]) -> str | None:
+    """One sentence on the always-valid result of a comparison."""
+    seq = c.get("sequential") or {}
+    if "note" in c or seq.get("ci") is None:
+        return None
+    lo, hi = seq["ci"]
+    verdict = "a real difference" if seq["significant"] else "not yet distinguishable from none"
+    return (
+        f"  always valid (safe to check daily): 95% CI {_pp(lo)} to {_pp(hi)}, "
+        f"p = {seq['p_value']:.3g}: {verdict}."
+    )
+
+
+def _lift_cell(comparisons: list[dict[str, Any]], reference: str) -> str:
+    for c in comparisons:
+        if c.get("reference") == reference and "p_value" in c:
+            star = " *" if c.get("significant_adjusted") else ""
+            return f"{_pp(c['absolute_lift'])}\np={c['p_value_adjusted']:.2g}{star}"
+    return "-"
+
+
+def print_breakdown(console: Console, report: dict[str, Any]) -> None:
+    """Per-variant and per-segment tables with adjusted p-values."""
+    corr = report["correction"]
+    for title, rows in (
+        ("variants", [(v["variant"], v, v["comparisons"]) for v in report["variants"]]),
+        (
+            "segments (treatment arm)",
+            [(s["name"], s["arms"]["treatment"], s["comparisons"]) for s in report["segments"]],
+        ),
+    ):
+        if not rows:
+            continue
+        table = Table(
+            title.split(" ")[0][:-1],
+            "users",
+            "rate",
+            "vs control\n(adj. p)",
+            "vs baseline\n(adj. p)",
+            title=f"By {title}",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        for name, arm, comps in rows:
+            table.add_row(
+                escape(str(name)),
+                str(arm["users"]),
+                _pct(arm["rate"]),
+                _lift_cell(comps, "control"),
+                _lift_cell(comps, "baseline"),
+                end_section=True,
+            )
+        console.print(table)
+    if corr["comparisons"]:
+        console.print(
+            f"[dim]p-values above adjusted for {corr['comparisons']} comparisons by "
+            f"{corr['description']}; * = significant after adjustment.[/dim]"
+        )
+
+
+def print_global_control(console: Console, gc: dict[str, Any]) -> None:
+    """The arms against the global control group."""
+    console.print(
+        f"Global control ({', '.join(gc['periods'])}): {gc['users']} users held out, "
+        f"rate {_pct(gc['rate'])}."
+    )
+    for c in gc["comparisons"]:
+        console.print(verdict_line(c))
+    for warning in gc["warnings"]:
+        console.print(f"[yellow]Global control: {warning}.[/yellow]")
+
+
 def lift(
     batch_id: Annotated[str, typer.Argument(help="Batch id (b-xxxxxxxx).", show_default=False)],
     outcomes: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
-            help="CSV with user_id, converted (0/1), optional revenue.", show_default=False
+            help="CSV with user_id, converted (0/1), optional revenue, converted_at, batch_id; "
+            "imported (idempotently) before the report. Omit to report on outcomes already "
+            "imported.",
+            show_default=False,
         ),
-    ],
+    ] = None,
+    per_protocol: Annotated[
+        bool,
+        typer.Option(
+            "--per-protocol",
+            help="Count baseline and treatment users only if their draft was approved and "
+            "exported (default: intent-to-treat, everyone in their assigned arm).",
+        ),
+    ] = False,
+    correction: Annotated[
+        str,
+        typer.Option(
+            "--correction",
+            help="Multiple-comparison correction for per-variant and per-segment lift: holm "
+            "(family-wise error) or bh (Benjamini-Hochberg, false discovery rate).",
+        ),
+    ] = "holm",
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Conversion per arm, lift of treatment over control and baseline, with CIs and p-values."""
+    """Conversion and lift per arm, variant and segment, with fixed and always-valid CIs."""
+    from agent.errors import WinbackError
+    from agent.lift.multiple_testing import CORRECTIONS
     from agent.lift.report import lift_report
 
+    if correction not in CORRECTIONS:
+        raise WinbackError(
+            f"Unknown correction {correction!r}", f"Use --correction {' or '.join(CORRECTIONS)}."
+        )
+    view = "per_protocol" if per_protocol else "itt"
     with open_queue(db) as engine:
-        report = lift_report(engine, batch_id, outcomes)
+        report = lift_report(engine, batch_id, outcomes, view=view, correction=correction)
     if as_json:
         typer.echo(json.dumps(report))
         return
     console = Console()
+    imported = report["outcomes_import"]
+    if imported:
+        console.print(
+            f"Imported {imported['file']}: {imported['inserted']} new, {imported['updated']} "
+            f"updated, {imported['unchanged']} unchanged."
+        )
+        if imported["users_not_in_batch"]:
+            console.print(
+                f"[yellow]{imported['users_not_in_batch']} row(s) are for users not in this "
+                f"batch and were not imported (e.g. "
+                f"{', '.join(map(repr, imported['examples_not_in_batch']))}).[/yellow]"
+            )
+    if view != "itt":
+        console.print(f"[bold yellow]Per-protocol view[/bold yellow]: {report['method']}.")
     table = Table(
         "arm",
         "users",
@@ -126,6 +240,12 @@ def lift(
     console.print(comp)
     for c in report["comparisons"]:
         console.print(verdict_line(c))
+        seq = sequential_line(c)
+        if seq:
+            console.print(seq)
+    print_breakdown(console, report)
+    if report["global_control"]:
+        print_global_control(console, report["global_control"])
     srm = report["sample_ratio_mismatch"]
     if not srm["checked"]:
         console.print(f"[yellow]Sample ratio not checked: {srm['note']}.[/yellow]")
@@ -142,7 +262,7 @@ def lift(
         )
     if report["missing_users"]:
         console.print(
-            f"[yellow]{report['missing_users']} user(s) of the batch are not in the outcomes file "
+            f"[yellow]{report['missing_users']} user(s) of the batch have no imported outcome "
             "and were counted as not converted.[/yellow]"
         )
     console.print(f"[dim]{report['method']}.[/dim]")

@@ -1,131 +1,139 @@
-"""Reading an outcomes file and joining it to a batch's arms, for `winback lift`.
+"""`winback lift`: import outcomes, join them to a batch's arms, and say what worked.
 
-The file is a CSV with a header: `user_id`, `converted` (0 or 1) and an
-optional `revenue` (a number, blank = 0). Every problem names the file, row
-(line number, header = 1) and column; up to 5 are reported at once and nothing
-is computed from a file with problems. Users of the batch that are missing from
-the file are counted as not converted (intent-to-treat: every user assigned to
-an arm stays in it, whether or not their draft was approved or sent) and
-reported as `missing_users`.
+A run of `lift_report` optionally imports an outcomes file first (checked row
+by row by `agent.lift.outcomes_file`, then written idempotently by
+`agent.store.outcomes`), then reports from every outcome stored for the batch,
+so it can be run again each day as later conversions arrive. Users of the
+batch without a stored outcome count as not converted and are reported as
+`missing_users`.
+
+What it reports, beside each other:
+- `arms` and `comparisons`: the arm-level result (fixed-horizon, `agent.lift.stats`),
+  each comparison also carrying an always-valid `sequential` interval and
+  p-value (`agent.lift.sequential`), safe to look at every day;
+- `variants`, `segments`, `correction`: per-variant and per-segment lift with a
+  multiple-comparison correction (`agent.lift.breakdown`);
+- `global_control`: the arms against the users this batch held out for the
+  period's global control group (`segments.global_control`), when it held any;
+- `sample_ratio_mismatch` on the assigned (intent-to-treat) arm sizes, and
+  `outcomes_import` with the import's counts and the users not in the batch.
 """
 
 from __future__ import annotations
 
-import csv
-import math
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from agent.errors import WinbackError
+from agent.lift.breakdown import VIEWS, batch_users, breakdown, in_view, totals
+from agent.lift.outcomes_file import read_outcomes_file
+from agent.lift.sequential import sequential_compare
 from agent.lift.stats import Arm, compare
-from agent.store.batches import batch_arms, get_batch
+from agent.store.batch_exposure import batch_exposure
+from agent.store.batches import get_batch
+from agent.store.global_holdouts import global_holdout_users
+from agent.store.outcomes import Outcome, import_outcomes, load_outcomes
 from segments.experiment_arms import ARMS, sample_ratio_mismatch
+from segments.global_control import global_control_warnings
 
-MAX_PROBLEMS = 5
 
-
-def read_outcomes(path: Path, arms: dict[str, str], batch_id: str) -> dict[str, tuple[int, float]]:
-    """user_id -> (converted, revenue), or a WinbackError listing the bad rows."""
-    path = Path(path)
-    fix = "Fix the rows named (README: 'Review, export and lift' describes the file)."
+def _batch_exists(engine: Engine, batch_id: str) -> bool:
     try:
-        fh = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise WinbackError(
-            f"Cannot read outcomes file {path}: {exc.strerror}", "Check the path."
-        ) from exc
-    with fh:
-        reader = csv.DictReader(fh)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in ("user_id", "converted") if c not in header]
-        if missing:
-            raise WinbackError(
-                f"Outcomes file {path}: missing column(s) {', '.join(missing)} "
-                f"(found: {', '.join(header) or 'nothing'})",
-                "The file needs a header with user_id, converted (0/1) and optionally revenue.",
-            )
-        reader.fieldnames = header
-        has_revenue = "revenue" in header
-        out: dict[str, tuple[int, float]] = {}
-        first_row: dict[str, int] = {}
-        problems: list[str] = []
-        for line, row in enumerate(reader, start=2):
-            user = (row.get("user_id") or "").strip()
-            raw = (row.get("converted") or "").strip()
-            if not user:
-                problems.append(f"row {line}, column user_id: empty")
-            elif user in first_row:
-                problems.append(
-                    f"row {line}, column user_id: {user!r} appears again "
-                    f"(first at row {first_row[user]})"
-                )
-            elif user not in arms:
-                problems.append(
-                    f"row {line}, column user_id: {user!r} is not a user of batch {batch_id}"
-                )
-            if raw not in ("0", "1"):
-                problems.append(f"row {line}, column converted: {raw!r} is not 0 or 1")
-            revenue = 0.0
-            if has_revenue and (row.get("revenue") or "").strip():
-                try:
-                    revenue = float(row["revenue"])
-                    if not math.isfinite(revenue):
-                        raise ValueError
-                except ValueError:
-                    problems.append(
-                        f"row {line}, column revenue: {row['revenue']!r} is not a number"
-                    )
-            if len(problems) >= MAX_PROBLEMS:
-                break
-            if user and user not in first_row:
-                first_row[user] = line
-                if raw in ("0", "1"):
-                    out[user] = (int(raw), revenue)
-        if problems:
-            raise WinbackError(f"Outcomes file {path}: " + "; ".join(problems[:MAX_PROBLEMS]), fix)
-    if not out:
-        raise WinbackError(
-            f"Outcomes file {path} has no rows", "Add one row per user of the batch."
-        )
+        get_batch(engine, batch_id)
+    except WinbackError:
+        return False
+    return True
+
+
+def _with_sequential(treated: Arm, reference: Arm) -> dict[str, Any]:
+    out = compare(treated, reference)
+    out["sequential"] = sequential_compare(treated, reference)
     return out
 
 
-def lift_report(engine: Engine, batch_id: str, outcomes_path: Path) -> dict[str, Any]:
-    """Everything `winback lift` prints: arms, comparisons, SRM and power."""
+def _srm(config: dict[str, Any], assigned: dict[str, int]) -> dict[str, Any]:
+    fractions_cfg = config.get("arms") or {}
+    if not {"control", "baseline"} <= set(fractions_cfg):
+        return {"checked": False, "note": "the batch's config snapshot has no arm fractions"}
+    control, baseline = float(fractions_cfg["control"]), float(fractions_cfg["baseline"])
+    fractions = {"control": control, "baseline": baseline, "treatment": 1 - control - baseline}
+    return sample_ratio_mismatch(assigned, fractions)
+
+
+def _global_control(
+    holdouts: dict[str, str], arms: dict[str, Arm], outcomes: dict[str, Outcome], config: dict
+) -> dict[str, Any] | None:
+    if not holdouts:
+        return None
+    group = totals("global_control", holdouts, outcomes)
+    share = float((config.get("global_control") or {}).get("share") or 0) or None
+    return {
+        **group.to_dict(),
+        "periods": sorted(set(holdouts.values())),
+        "comparisons": [_with_sequential(arms[a], group) for a in ("treatment", "baseline")]
+        + [_with_sequential(arms["control"], group)],
+        "note": "control vs global_control shows what other campaigns did for this "
+        "campaign's control users",
+        "warnings": global_control_warnings(group.users, share or 1.0),
+    }
+
+
+def lift_report(
+    engine: Engine,
+    batch_id: str,
+    outcomes_path: Path | None = None,
+    *,
+    view: str = "itt",
+    correction: str = "holm",
+) -> dict[str, Any]:
+    """Import `outcomes_path` if given, then everything `winback lift` prints (module doc)."""
+    if view not in VIEWS:
+        raise WinbackError(f"Unknown view {view!r}", f"Use one of: {', '.join(VIEWS)}.")
     batch = get_batch(engine, batch_id)
-    arms_of = batch_arms(engine, batch_id)
-    if not arms_of:
+    users = batch_users(batch_exposure(engine, batch_id))
+    if not users:
         raise WinbackError(f"Batch {batch_id} has no users", "Run a batch first (`winback run`).")
-    outcomes = read_outcomes(outcomes_path, arms_of, batch_id)
-    totals = {a: [0, 0, 0.0] for a in ARMS}
-    for user, arm in arms_of.items():
-        converted, revenue = outcomes.get(user, (0, 0.0))
-        totals[arm][0] += 1
-        totals[arm][1] += converted
-        totals[arm][2] += revenue
-    arms = {a: Arm(a, t[0], t[1], t[2]) for a, t in totals.items()}
-    fractions_cfg = (batch.get("config") or {}).get("arms") or {}
-    srm: dict[str, Any]
-    if {"control", "baseline"} <= set(fractions_cfg):
-        control, baseline = float(fractions_cfg["control"]), float(fractions_cfg["baseline"])
-        fractions = {"control": control, "baseline": baseline, "treatment": 1 - control - baseline}
-        srm = sample_ratio_mismatch({a: arms[a].users for a in ARMS}, fractions)
-    else:
-        srm = {"checked": False, "note": "the batch's config snapshot has no arm fractions"}
-    comparisons = [
-        compare(arms["treatment"], arms["control"]),
-        compare(arms["treatment"], arms["baseline"]),
-        compare(arms["baseline"], arms["control"]),
-    ]
+    holdouts = global_holdout_users(engine, batch_id)
+    imported: dict[str, Any] | None = None
+    if outcomes_path is not None:
+        checked = read_outcomes_file(
+            outcomes_path,
+            batch_id=batch_id,
+            batch_users=set(users) | set(holdouts),
+            sent_at=batch["created_at"],
+            batch_exists=lambda other: _batch_exists(engine, other),
+        )
+        counts = import_outcomes(engine, batch_id, checked.outcomes, str(outcomes_path))
+        imported = {**checked.summary(), **counts}
+    outcomes = load_outcomes(engine, batch_id)
+    if not outcomes:
+        raise WinbackError(
+            f"No outcomes imported for batch {batch_id}",
+            f"Give an outcomes file: winback lift {batch_id} OUTCOMES.csv",
+        )
+    kept = [u for u in users.values() if in_view(u, view)]
+    arms = {a: totals(a, [u.user_id for u in kept if u.arm == a], outcomes) for a in ARMS}
+    assigned = {a: sum(1 for u in users.values() if u.arm == a) for a in ARMS}
+    config = batch.get("config") or {}
     return {
         "batch_id": batch_id,
         "campaign": batch["campaign"],
-        "outcomes_file": str(outcomes_path),
+        "outcomes_file": str(outcomes_path) if outcomes_path is not None else None,
         "arms": {a: arms[a].to_dict() for a in ARMS},
-        "comparisons": comparisons,
-        "sample_ratio_mismatch": srm,
-        "missing_users": len(set(arms_of) - set(outcomes)),
-        "method": "intent-to-treat: every user counts in the arm they were assigned to",
+        "comparisons": [
+            _with_sequential(arms["treatment"], arms["control"]),
+            _with_sequential(arms["treatment"], arms["baseline"]),
+            _with_sequential(arms["baseline"], arms["control"]),
+        ],
+        "sample_ratio_mismatch": _srm(config, assigned),
+        "missing_users": len(set(users) - set(outcomes)),
+        "method": VIEWS[view],
+        "view": view,
+        "outcomes_import": imported,
+        "users_not_in_batch": imported["users_not_in_batch"] if imported else 0,
+        "outcomes_stored": len(outcomes),
+        **breakdown(users, outcomes, view=view, correction=correction),
+        "global_control": _global_control(holdouts, arms, outcomes, config),
     }

@@ -104,6 +104,14 @@ def m004_web_accounts_and_variant_decisions(conn: Connection) -> None:
     )
 
 
+@migration
+def m005_outcomes_and_global_holdouts(conn: Connection) -> None:
+    """Imported outcomes per (batch, user) and the users a batch held out for the global control."""
+    schema.metadata.create_all(
+        conn, tables=[schema.metadata.tables[name] for name in schema.LIFT_TABLES]
+    )
+
+
 LATEST = max(version_of(name) for name, _ in MIGRATIONS)
 
 

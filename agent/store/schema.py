@@ -17,6 +17,12 @@
 - `variant_decisions`: one row per decided variant of a batch; its unique key
   (batch_id, variant) is what makes two reviewers deciding the same variant at
   once end with exactly one winner (m004).
+- `outcomes`: one row per (batch, user) from imported outcomes files; a later
+  file updates the row (later conversions), the same file again changes nothing
+  (migration m005).
+- `global_holdouts`: the users a batch left out because they were in the global
+  control group of the period (`segments.global_control`), so its lift can be
+  measured against them (m005).
 
 Types are portable: JSON is JSONB on PostgreSQL, datetimes are stored in UTC.
 The exact schema is pinned by `tests/store/test_schema.py`; a change here needs
@@ -215,5 +221,28 @@ variant_decisions = Table(
     CheckConstraint(_in("decision", VARIANT_DECISIONS), name="ck_variant_decisions_decision"),
 )
 
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("batch_id", String(16), ForeignKey("batches.id"), primary_key=True),
+    Column("user_id", String(200), primary_key=True),
+    Column("converted", Boolean, nullable=False),
+    Column("revenue", Float, nullable=False),
+    Column("converted_at", UTCDateTime),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("source", String(500), nullable=False),
+)
+
+global_holdouts = Table(
+    "global_holdouts",
+    metadata,
+    Column("batch_id", String(16), ForeignKey("batches.id"), primary_key=True),
+    Column("user_id", String(200), primary_key=True),
+    Column("period", String(16), nullable=False),
+    Column("share", Float, nullable=False),
+)
+
 TABLES = ("batches", "drafts", "audit_log", "contacts")
 WEB_TABLES = ("accounts", "web_sessions", "login_attempts", "variant_decisions")
+LIFT_TABLES = ("outcomes", "global_holdouts")

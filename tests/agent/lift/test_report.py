@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -19,6 +19,7 @@ from agent.lift.stats import (
     two_proportion_ztest,
 )
 from agent.store import list_drafts
+from agent.store.schema import outcomes
 from segments.experiment_arms import sample_ratio_mismatch
 from tests.agent.conftest import draft
 
@@ -136,9 +137,18 @@ def test_lift_report_through_cli(engine: Engine, db_url: str, seed, tmp_path: Pa
         ),
         ("user_id,converted\nu00000,yes\n", "row 2, column converted: 'yes' is not 0 or 1"),
         (
-            "user_id,converted\nu00000,1\nzz,0\n",
-            "row 3, column user_id: 'zz' is not a user of batch",
+            "user_id,converted,batch_id\nu00000,1,b-nope\n",
+            "row 2, column batch_id: 'b-nope' is not a batch in the queue",
         ),
+        (
+            "user_id,converted,converted_at\nu00000,1,2001-01-01\n",
+            "row 2, column converted_at: 2001-01-01 is before the batch was sent",
+        ),
+        (
+            "user_id,converted,converted_at\nu00000,1,last tuesday\n",
+            "row 2, column converted_at: 'last tuesday' is not an ISO-8601 date",
+        ),
+        ("user_id,converted\n,1\n", "row 2, column user_id: empty"),
         (
             "user_id,converted,revenue\nu00000,1,lots\n",
             "row 2, column revenue: 'lots' is not a number",
@@ -148,7 +158,7 @@ def test_lift_report_through_cli(engine: Engine, db_url: str, seed, tmp_path: Pa
     ],
 )
 def test_bad_outcomes_files(
-    db_url: str, seed, tmp_path: Path, content: str | None, message: str
+    engine: Engine, db_url: str, seed, tmp_path: Path, content: str | None, message: str
 ) -> None:
     batch_id = seed()
     path = tmp_path / "outcomes.csv"
@@ -157,6 +167,8 @@ def test_bad_outcomes_files(
     res = runner.invoke(app, ["lift", batch_id, str(path), "--db", db_url])
     assert res.exit_code == 2, res.output
     assert message in res.stderr and res.stdout == ""
+    with engine.connect() as conn:  # nothing imported
+        assert conn.execute(select(func.count()).select_from(outcomes)).scalar_one() == 0
 
 
 def test_lift_unknown_batch(db_url: str, seed, tmp_path: Path) -> None:
