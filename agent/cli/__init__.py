@@ -29,6 +29,8 @@ from agent.cli.review import review
 from agent.cli.run import run
 from agent.cli.score import score
 from agent.cli.segments import segments_app
+from agent.cli.serve import serve
+from agent.cli.users import users_app
 from prompts.errors import UserError
 
 
@@ -94,12 +96,14 @@ app.add_typer(llm_app, name="llm")
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(queue_app, name="queue")
 app.add_typer(segments_app, name="segments")
+app.add_typer(users_app, name="users")
 app.command("demo")(demo)
 app.command("run")(run)
 app.command("score")(score)
 app.command("review")(review)
 app.command("export")(export)
 app.command("lift")(lift)
+app.command("serve")(serve)
 
 
 def _version(value: bool) -> None:

@@ -35,7 +35,7 @@ PUBLIC = login.PUBLIC
 def _error_page(request: Request, status: int, message: str, fix: str) -> Response:
     if not hasattr(request.state, "user"):
         request.state.user = None
-    return render(request, "error.html", status=status, message=message, fix=fix)
+    return render(request, "error.html", status=status, code=status, message=message, fix=fix)
 
 
 async def _page_error(request: Request, exc: Exception) -> Response:
