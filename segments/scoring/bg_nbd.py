@@ -54,19 +54,35 @@ def log_likelihood_terms(
     params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
     """Each customer's log-likelihood under (r, alpha, a, b), the paper's equation (6)."""
+    levels, inverse = np.unique(np.asarray(x, dtype=np.float64), return_inverse=True)
+    return _terms(params, levels, inverse, np.asarray(x, dtype=np.float64), tx, T)
+
+
+def _terms(
+    params: np.ndarray,
+    levels: np.ndarray,
+    inverse: np.ndarray,
+    x: np.ndarray,
+    tx: np.ndarray,
+    T: np.ndarray,
+) -> np.ndarray:
+    """The log-likelihood, its special functions evaluated once per distinct x (`levels`)."""
     r, alpha, a, b = params
-    ln_a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    ln_a2 = special.betaln(a, b + x) - special.betaln(a, b)
+    per_x = (
+        special.gammaln(r + levels)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.betaln(a, b + levels)
+        - special.betaln(a, b)
+    )
     ln_a3 = -(r + x) * np.log(alpha + T)
-    repeat = x > 0
     # A4 exists only for repeat buyers; where x = 0 its log is -inf and logaddexp returns ln A3
     with np.errstate(divide="ignore", invalid="ignore"):
-        ln_a4 = np.where(
-            repeat,
-            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + tx),
-            -np.inf,
+        ln_a4_x = np.where(
+            levels > 0, np.log(a) - np.log(np.maximum(b + levels - 1, 1e-300)), -np.inf
         )
-    return ln_a1 + ln_a2 + np.logaddexp(ln_a3, ln_a4)
+    ln_a4 = ln_a4_x[inverse] - (r + x) * np.log(alpha + tx)
+    return per_x[inverse] + np.logaddexp(ln_a3, ln_a4)
 
 
 def compress(
@@ -91,10 +107,11 @@ def fit_bg_nbd(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> BgNbdParams:
         )
     ux, utx, uT, weight = compress(x, np.asarray(tx), np.asarray(T))
     total = weight.sum()
+    levels, inverse = np.unique(ux, return_inverse=True)
 
     def objective(log_params: np.ndarray) -> float:
-        terms = log_likelihood_terms(np.exp(log_params), ux, utx, uT)
-        value = -float(np.dot(weight, terms)) / total
+        terms = _terms(np.exp(log_params), levels, inverse, ux, utx, uT)
+        value = -float((weight * terms).sum()) / total
         return value if np.isfinite(value) else 1e10
 
     result = optimize.minimize(
@@ -102,7 +119,7 @@ def fit_bg_nbd(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> BgNbdParams:
         x0=np.zeros(4),
         method="L-BFGS-B",
         bounds=[(-20.0, 20.0)] * 4,
-        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+        options={"maxiter": 1000, "ftol": 1e-11, "gtol": 1e-8},
     )
     r, alpha, a, b = np.exp(result.x)
     if not np.isfinite(result.fun) or result.fun >= 1e10:

@@ -9,8 +9,10 @@ protected attribute is required, and none is inferred.
 Per group: customers, mean actual and predicted holdout purchases, the relative
 bias of the predicted total ((predicted - actual) / actual) and the Brier score
 of the churn probability. A group of at least `min_size` customers is flagged
-when its Brier score is more than `brier_ratio` times the overall one, or its
-bias is more than `bias_gap` (20 percentage points) away from the overall bias.
+when its Brier score is more than 1.5 times the overall one, or its bias is
+both beyond +-20% and more than 20 percentage points away from the overall bias
+(a group that is right on its own is not flagged because others pull the
+average off).
 Smaller groups are listed but not flagged: their numbers are mostly noise.
 """
 
@@ -95,7 +97,8 @@ def group_calibration(
             if n >= min_size:
                 if overall_brier > 0 and brier > BRIER_RATIO * overall_brier:
                     reasons.append(f"Brier {brier:.3f} > {BRIER_RATIO:g} x overall")
-                if bias is not None and abs(bias - overall_bias) > BIAS_GAP:
+                off = bias is not None and abs(bias) > BIAS_GAP
+                if off and abs(bias - overall_bias) > BIAS_GAP:
                     reasons.append(f"bias {bias:+.0%} vs overall {overall_bias:+.0%}")
             results.append(
                 GroupResult(

@@ -53,17 +53,24 @@ class GammaGammaParams:
 
 def log_likelihood_terms(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Each repeat buyer's log-likelihood of their mean value m over x repeat transactions."""
+    levels, inverse = np.unique(np.asarray(x, dtype=np.float64), return_inverse=True)
+    return _terms(params, levels, inverse, np.asarray(x, dtype=np.float64), np.log(m), m)
+
+
+def _terms(
+    params: np.ndarray,
+    levels: np.ndarray,
+    inverse: np.ndarray,
+    x: np.ndarray,
+    log_m: np.ndarray,
+    m: np.ndarray,
+) -> np.ndarray:
+    """The log-likelihood, its gamma functions evaluated once per distinct x (`levels`)."""
     p, q, gamma = params
+    pl = p * levels
+    per_x = special.gammaln(pl + q) - special.gammaln(pl) - special.gammaln(q) + pl * np.log(levels)
     px = p * x
-    return (
-        special.gammaln(px + q)
-        - special.gammaln(px)
-        - special.gammaln(q)
-        + q * np.log(gamma)
-        + (px - 1) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * np.log(gamma + m * x)
-    )
+    return per_x[inverse] + q * np.log(gamma) + (px - 1) * log_m - (px + q) * np.log(gamma + m * x)
 
 
 def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGammaParams:
@@ -79,9 +86,13 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGammaParams:
             "Give a longer transaction history, or check that the amount column is mapped.",
         )
     scale = float(np.mean(m))  # fit in units of the mean value, then scale gamma back
+    levels, inverse = np.unique(x, return_inverse=True)
+    scaled = m / scale
+    log_scaled = np.log(scaled)
 
     def objective(log_params: np.ndarray) -> float:
-        value = -float(np.mean(log_likelihood_terms(np.exp(log_params), x, m / scale)))
+        terms = _terms(np.exp(log_params), levels, inverse, x, log_scaled, scaled)
+        value = -float(np.mean(terms))
         return value if np.isfinite(value) else 1e10
 
     result = optimize.minimize(
@@ -89,7 +100,7 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGammaParams:
         x0=np.zeros(3),
         method="L-BFGS-B",
         bounds=[(-20.0, 20.0)] * 3,
-        options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-10},
+        options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-9},
     )
     p, q, gamma = np.exp(result.x)
     if not np.isfinite(result.fun) or result.fun >= 1e10 or q <= 1:
