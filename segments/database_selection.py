@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -114,6 +115,22 @@ class DatabaseSelection:
                     yield pd.DataFrame.from_records(part, columns=keys)
         finally:
             engine.dispose()
+
+    def write_csv(self, path: Path) -> int:
+        """Stream the selected rows to a CSV file (written whole or not at all); rows written."""
+        path = Path(path)
+        partial = path.with_name(path.name + ".partial")
+        written = 0
+        try:
+            for i, chunk in enumerate(self.chunks()):
+                chunk.to_csv(partial, mode="a" if i else "w", header=not i, index=False)
+                written += len(chunk)
+            if not written:
+                partial.write_text("")
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+        return written
 
 
 def select_in_database(

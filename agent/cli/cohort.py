@@ -78,6 +78,60 @@ def check(
         raise SystemExit(2)
 
 
+@cohort_app.command("select")
+def select(
+    sql: Annotated[str, typer.Option("--sql", help="SQLAlchemy URL of the warehouse.")],
+    table: Annotated[str, typer.Option("--table", help="Cohort table (schema.table allowed).")],
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign name: the arm salt.")],
+    rule: Annotated[
+        str | None, typer.Option("--rule", help="Activation rule.", show_default=False)
+    ] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", help="Channel(s) to keep users for.")
+    ] = None,
+    control: Annotated[float, typer.Option("--control", help="Control fraction.")] = 0.10,
+    baseline: Annotated[float, typer.Option("--baseline", help="Baseline fraction.")] = 0.10,
+    suppression_table: Annotated[
+        str | None,
+        typer.Option(
+            "--suppression-table",
+            help="Table of user_id[, channel][, contacted_at] in the same database.",
+            show_default=False,
+        ),
+    ] = None,
+    cap_days: Annotated[int, typer.Option("--cap-days", min=0, help="Frequency cap.")] = 7,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="YAML file renaming source columns.", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="Write the selected rows to this CSV.", show_default=False),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Select in the database: rule, suppression and arms run there; only selected rows return."""
+    from segments.cohort_source import CohortSource
+    from segments.database_selection import select_in_database
+
+    source = CohortSource(sql_url=sql, table=table, mapping=mapping)
+    selection = select_in_database(
+        source, rule=rule, channels=channel or ["email"], salt=campaign, control=control,
+        baseline=baseline, suppression_table=suppression_table, cap_days=cap_days,
+    )  # fmt: skip
+    written = selection.write_csv(output) if output else None
+    summary = {**selection.as_dict(), "written": written, "output": str(output) if output else None}
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    out = Table(title=f"Selection in {escape(selection.source)}", show_header=False)
+    for key in ("rows", "rule_matched", "kept", "written"):
+        out.add_row(key, str(summary[key]))
+    for name, value in {**selection.reasons, **selection.arms}.items():
+        out.add_row(name, str(value))
+    Console().print(out)
+
+
 def _print(report: CohortReport) -> None:
     from segments.cohort_validation import explain_problems
 
