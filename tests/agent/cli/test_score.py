@@ -176,3 +176,36 @@ def test_help_lists_the_options() -> None:
     assert result.exit_code == 0
     for option in ("--as-of", "--evaluate", "--drift-threshold", "--segment-by", "--json"):
         assert option in result.stdout
+
+
+def test_engagement_events_raise_engagement(tmp_path: Path) -> None:
+    tx = tmp_path / "tx.csv"
+    rows = ["user_id,timestamp,amount"]
+    for user in range(40):
+        rows += [f"u{user},2024-01-0{1 + user % 5},20", f"u{user},2024-02-1{user % 7},{10 + user}"]
+    tx.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        "".join(
+            f'{{"user_id": "u{u}", "timestamp": "2024-03-{d:02d}", "event": "session"}}\n'
+            for u in range(0, 40, 2)
+            for d in range(1, 29)
+        ),
+        encoding="utf-8",
+    )
+    base = ["score", str(tx), "--as-of", "2024-03-31", "--no-history", "--json", "-o"]
+    plain = runner.invoke(app, [*base, str(tmp_path / "a.csv")])
+    assert plain.exit_code == 0, plain.output
+    with_events = runner.invoke(
+        app,
+        [*base, str(tmp_path / "b.csv"), "--events", str(events), "--event-weight", "session=2"],
+    )
+    assert with_events.exit_code == 0, with_events.output
+    assert json.loads(with_events.stdout)["engagement_events"] == 20 * 28
+    a = pd.read_csv(tmp_path / "a.csv", index_col="user_id")
+    b = pd.read_csv(tmp_path / "b.csv", index_col="user_id")
+    assert (b.loc["u0", "engagement_score"] > 0.5) and (a.loc["u0", "engagement_score"] < 0.3)
+    assert b.loc["u1", "engagement_score"] == a.loc["u1", "engagement_score"]
+    assert b.loc["u0", "days_since_last_activity"] == 3  # the last session, not the last order
+    check = runner.invoke(app, ["cohort", "check", str(tmp_path / "b.csv")])
+    assert check.exit_code == 0
