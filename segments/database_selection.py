@@ -207,15 +207,21 @@ def select_in_database(
 
 
 def _counts(conn, table, matched, reasons, keep, arm) -> dict[str, int]:
-    """One aggregate query: totals, each reason among rule-matched rows, arms among kept."""
+    """One aggregate query: totals, each reason among rule-matched rows, arms among kept.
 
-    def count(*where: sa.ColumnElement) -> sa.ColumnElement:
-        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*where), 1), else_=0)), 0)
-
+    The flags are computed once per row in a subquery, and the arm (a sha256) only for
+    the kept rows, so the hash runs on the selection, not on the whole table."""
     selected = sa.and_(matched, keep)
-    cols = [sa.func.count().label("total"), count(matched).label("matched"),
-            count(selected).label("kept")]  # fmt: skip
-    cols += [count(matched, expr).label(f"reason_{r}") for r, expr in reasons.items()]
-    cols += [count(selected, arm == a).label(f"arm_{a}") for a in ARMS]
-    row = conn.execute(sa.select(*cols).select_from(table)).one()
+    flags = [
+        sa.case((matched, 1), else_=0).label("matched"),
+        sa.case((selected, 1), else_=0).label("kept"),
+        sa.case((selected, arm), else_=None).label("arm"),
+        *[sa.case((sa.and_(matched, e), 1), else_=0).label(f"reason_{r}")
+          for r, e in reasons.items()],
+    ]  # fmt: skip
+    sub = sa.select(*flags).select_from(table).subquery()
+    cols = [sa.func.count().label("total")]
+    cols += [sa.func.coalesce(sa.func.sum(c), 0).label(c.name) for c in sub.c if c.name != "arm"]
+    cols += [sa.func.count().filter(sub.c.arm == a).label(f"arm_{a}") for a in ARMS]
+    row = conn.execute(sa.select(*cols)).one()
     return {k: int(v) for k, v in row._mapping.items()}
