@@ -3,9 +3,16 @@
 Equal shares waste users on variants that have already lost. Thompson
 sampling (as in Braze's Intelligent Selection) gives each variant the
 probability, under its posterior, that it is the best one: every variant's
-conversion rate gets a Beta(1 + conversions, 1 + non-conversions) posterior
-from past batches, `draws` joint samples are taken, and a variant's
-probability of being best is the share of draws it wins. A floor keeps every
+conversion rate gets a Beta posterior from past batches, `draws` joint samples
+are taken, and a variant's probability of being best is the share of draws it
+wins.
+
+The prior is shared and weak: Beta(m * p0, m * (1 - p0)) with p0 the pooled
+rate of all variants' history ((conversions + 1) / (users + 2)) and m =
+`prior_users` (20). A flat Beta(1, 1) prior would be wrong here: conversion
+rates are a few percent, and a new variant with a flat prior (mean 50%) would
+look best and take most users. With the pooled prior a new variant is
+"probably average, could be anything near it", so it is tried, not crowned. A floor keeps every
 variant in play (share = floor + (1 - K * floor) * P(best)), so a new variant
 with no history, or an unlucky one, is still tried; when K * floor >= 1 the
 split is simply equal.
@@ -30,6 +37,7 @@ from segments.experiment_arms import arm_hash
 
 DEFAULT_FLOOR = 0.10
 DEFAULT_DRAWS = 20_000
+PRIOR_USERS = 20.0
 
 
 @dataclass(frozen=True)
@@ -71,12 +79,19 @@ def _check(history: Sequence[VariantHistory], floor: float) -> None:
 
 
 def probability_best(
-    history: Sequence[VariantHistory], *, draws: int = DEFAULT_DRAWS, seed: int = 0
+    history: Sequence[VariantHistory],
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    prior_users: float = PRIOR_USERS,
 ) -> np.ndarray:
-    """P(variant has the highest rate) under independent Beta(1 + x, 1 + n - x) posteriors."""
+    """P(variant has the highest rate) under independent Beta posteriors (pooled prior)."""
     rng = np.random.default_rng(seed)
-    a = np.array([1 + h.conversions for h in history], dtype=float)
-    b = np.array([1 + h.users - h.conversions for h in history], dtype=float)
+    pooled = (sum(h.conversions for h in history) + 1) / (sum(h.users for h in history) + 2)
+    a = np.array([prior_users * pooled + h.conversions for h in history], dtype=float)
+    b = np.array(
+        [prior_users * (1 - pooled) + h.users - h.conversions for h in history], dtype=float
+    )
     samples = rng.beta(a, b, size=(draws, len(history)))
     wins = np.bincount(samples.argmax(axis=1), minlength=len(history))
     return wins / draws
@@ -126,6 +141,17 @@ def uniform_shares(variants: Sequence[str]) -> list[VariantShare]:
     ]
 
 
+def share_counts(n: int, shares: Sequence[float]) -> list[int]:
+    """Split n users by shares exactly (largest remainder): counts sum to n."""
+    total = sum(shares)
+    exact = [n * s / total for s in shares]
+    counts = [int(x) for x in exact]
+    by_remainder = sorted(range(len(shares)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in by_remainder[: n - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
 def assign_variants_by_share(
     users: Iterable[tuple[object, str]],
     shares: Mapping[str, float],
@@ -147,13 +173,7 @@ def assign_variants_by_share(
     names = [v for v, s in shares.items() if s > 0]
     if not treated or not names:
         return out
-    total = sum(shares[v] for v in names)
-    exact = [len(treated) * shares[v] / total for v in names]
-    counts = [int(x) for x in exact]
-    for i in sorted(range(len(names)), key=lambda i: exact[i] - counts[i], reverse=True)[
-        : len(treated) - sum(counts)
-    ]:
-        counts[i] += 1
+    counts = share_counts(len(treated), [shares[v] for v in names])
     keys = arm_hash(treated, salt)
     order = [treated[i] for i in np.argsort(keys, kind="stable")]
     start = 0

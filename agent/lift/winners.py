@@ -3,11 +3,10 @@
 A winner must beat two things, with evidence, in its own segment and channel:
 
 1. the other variants: P(best among the segment's variants) >= 0.8 under
-   Beta(1 + conversions, 1 + non-conversions) posteriors (the same model as
-   `thompson_allocation`), and
+   the Beta posteriors of `thompson_allocation` (pooled, weak prior), and
 2. the segment's reference (the baseline arm's human copy when the segment
    has baseline users, else its control arm): P(variant rate > reference
-   rate) >= 0.95;
+   rate) >= 0.95, with flat Beta(1, 1) priors for both;
 
 and have at least `min_users` users. Few data make no winner, on purpose: a
 lucky variant copied into every later prompt would be a compounding mistake.
