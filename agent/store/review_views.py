@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from agent.store.rows import row_dict
 from agent.store.schema import audit_log, drafts, variant_decisions
@@ -20,27 +20,40 @@ PAGE = 50
 SAMPLES = 5
 
 
-def batch_summary(engine: Engine, batch_id: str) -> dict[str, Any]:
-    """Counts by arm, status, verdict and segment x arm for one batch."""
+def grouped_counts(engine: Engine, batch_id: str) -> list[dict[str, Any]]:
+    """One scan of the batch: counts by (variant, segment, arm, channel, status, verdict)."""
+    keys = (
+        drafts.c.variant,
+        drafts.c.segment,
+        drafts.c.arm,
+        drafts.c.channel,
+        drafts.c.status,
+        drafts.c.verdict,
+    )
+    query = select(*keys, func.count().label("n")).where(drafts.c.batch_id == batch_id)
     with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query.group_by(*keys))]
 
-        def grouped(*columns: Any) -> list[tuple]:
-            query = select(*columns, func.count()).where(drafts.c.batch_id == batch_id)
-            return [tuple(r) for r in conn.execute(query.group_by(*columns)).all()]
 
-        arms = dict(grouped(drafts.c.arm))
-        statuses = dict(grouped(drafts.c.status))
-        verdicts = {v or "-": n for v, n in grouped(drafts.c.verdict)}
-        segments: dict[str, dict[str, int]] = {}
-        for segment, arm, n in grouped(drafts.c.segment, drafts.c.arm):
-            segments.setdefault(segment or "-", {})[arm] = n
+def batch_summary(engine: Engine, batch_id: str, groups: list[dict] | None = None) -> dict:
+    """Counts by arm, status, verdict and segment x arm for one batch."""
+    groups = grouped_counts(engine, batch_id) if groups is None else groups
+    arms: Counter = Counter()
+    statuses: Counter = Counter()
+    verdicts: Counter = Counter()
+    segments: dict[str, Counter] = {}
+    for g in groups:
+        arms[g["arm"]] += g["n"]
+        statuses[g["status"]] += g["n"]
+        verdicts[g["verdict"] or "-"] += g["n"]
+        segments.setdefault(g["segment"] or "-", Counter())[g["arm"]] += g["n"]
     reviewable = sum(n for s, n in statuses.items() if s != "control")
     decided = statuses.get("approved", 0) + statuses.get("rejected", 0)
     return {
-        "arms": arms,
-        "statuses": statuses,
-        "verdicts": verdicts,
-        "segments": dict(sorted(segments.items())),
+        "arms": dict(arms),
+        "statuses": dict(statuses),
+        "verdicts": dict(verdicts),
+        "segments": {k: dict(v) for k, v in sorted(segments.items())},
         "reviewable": reviewable,
         "decided": decided,
         "progress": round(100 * decided / reviewable) if reviewable else 100,
@@ -48,52 +61,58 @@ def batch_summary(engine: Engine, batch_id: str) -> dict[str, Any]:
 
 
 def variant_rows(
-    engine: Engine, batch_id: str, *, page: int = 1, per_page: int = PAGE
+    engine: Engine,
+    batch_id: str,
+    *,
+    page: int = 1,
+    per_page: int = PAGE,
+    groups: list[dict] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One row per variant of a batch (counts by status and verdict), and the variant total."""
-    count = func.count()
+    """One row per variant of a batch (counts by status and verdict), and the variant total.
 
-    def n_where(condition: Any) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    query = (
-        select(
-            drafts.c.variant,
-            func.min(drafts.c.segment).label("segment"),
-            func.min(drafts.c.channel).label("channel"),
-            func.min(drafts.c.arm).label("arm"),
-            count.label("drafts"),
-            n_where(drafts.c.status == "pending").label("pending"),
-            n_where(drafts.c.status == "approved").label("approved"),
-            n_where(drafts.c.status == "rejected").label("rejected"),
-            n_where(drafts.c.verdict == "warn").label("warn"),
-            n_where(drafts.c.verdict == "block").label("block"),
-            variant_decisions.c.decision,
-            variant_decisions.c.actor,
+    Built from the batch's grouped counts (a batch has tens to hundreds of
+    variants, so this is small) plus the decisions recorded for the page shown.
+    """
+    groups = grouped_counts(engine, batch_id) if groups is None else groups
+    by_variant: dict[str, dict[str, Any]] = {}
+    for g in groups:
+        if g["variant"] is None:
+            continue
+        row = by_variant.setdefault(
+            g["variant"],
+            {
+                "variant": g["variant"],
+                "segment": g["segment"],
+                "channel": g["channel"],
+                "arm": g["arm"],
+                **dict.fromkeys(("drafts", "pending", "approved", "rejected", "warn", "block"), 0),
+            },
         )
-        .select_from(
-            drafts.outerjoin(
-                variant_decisions,
-                and_(
-                    variant_decisions.c.batch_id == drafts.c.batch_id,
-                    variant_decisions.c.variant == drafts.c.variant,
-                ),
-            )
-        )
-        .where(drafts.c.batch_id == batch_id, drafts.c.variant.is_not(None))
-        .group_by(drafts.c.variant, variant_decisions.c.decision, variant_decisions.c.actor)
-        .order_by(drafts.c.variant)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    )
+        row["drafts"] += g["n"]
+        if g["status"] in ("pending", "approved", "rejected"):
+            row[g["status"]] += g["n"]
+        if g["verdict"] in ("warn", "block"):
+            row[g["verdict"]] += g["n"]
+    ordered = [by_variant[k] for k in sorted(by_variant)]
+    shown = ordered[(max(page, 1) - 1) * per_page : max(page, 1) * per_page]
     with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-        total = conn.execute(
-            select(func.count(func.distinct(drafts.c.variant))).where(
-                drafts.c.batch_id == batch_id, drafts.c.variant.is_not(None)
+        decided = {
+            r.variant: r
+            for r in conn.execute(
+                select(
+                    variant_decisions.c.variant,
+                    variant_decisions.c.decision,
+                    variant_decisions.c.actor,
+                ).where(
+                    variant_decisions.c.batch_id == batch_id,
+                    variant_decisions.c.variant.in_([r["variant"] for r in shown]),
+                )
             )
-        ).scalar_one()
-    return rows, total
+        }
+    for row in shown:
+        hit = decided.get(row["variant"])
+        row["decision"], row["actor"] = (hit.decision, hit.actor) if hit else (None, None)
+    return shown, len(ordered)
 
 
 def _draft_columns() -> list[Any]:
@@ -114,37 +133,32 @@ def _draft_columns() -> list[Any]:
     ]
 
 
+def _rows_by_id(conn: Any, ids: list[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    query = select(*_draft_columns()).where(drafts.c.id.in_(ids)).order_by(drafts.c.id)
+    return [row_dict(r) for r in conn.execute(query)]
+
+
 def variant_detail(
     engine: Engine, batch_id: str, variant: str, *, page: int = 1, per_page: int = PAGE
 ) -> dict[str, Any] | None:
     """Counts, samples, outliers, baseline copy, users (paginated) of one variant; None if none."""
     of_variant = and_(drafts.c.batch_id == batch_id, drafts.c.variant == variant)
     with engine.connect() as conn:
-        by = conn.execute(
-            select(drafts.c.verdict, drafts.c.status, func.count())
-            .where(of_variant)
-            .group_by(drafts.c.verdict, drafts.c.status)
+        # one read of the variant's (id, verdict, status): counts, samples and pages from it
+        found = conn.execute(
+            select(drafts.c.id, drafts.c.verdict, drafts.c.status).where(of_variant)
         ).all()
-        if not by:
+        if not found:
             return None
-        verdicts: Counter = Counter()
-        statuses: Counter = Counter()
-        for verdict, status, n in by:
-            verdicts[verdict] += n
-            statuses[status] += n
-        total = sum(verdicts.values())
+        verdicts: Counter = Counter(r.verdict for r in found)
+        statuses: Counter = Counter(r.status for r in found)
+        total = len(found)
         typical = verdicts.most_common(1)[0][0]
-        # samples spread over the variant's users (by id), not the first five
-        samples = []
-        for k in range(min(SAMPLES, total)):
-            row = conn.execute(
-                select(*_draft_columns())
-                .where(of_variant)
-                .order_by(drafts.c.id)
-                .offset(k * total // min(SAMPLES, total))
-                .limit(1)
-            ).first()
-            samples.append(row_dict(row))
+        ids = sorted(r.id for r in found)
+        picks = sorted({ids[k * total // min(SAMPLES, total)] for k in range(min(SAMPLES, total))})
+        samples = _rows_by_id(conn, picks)
         outliers = [
             row_dict(r)
             for r in conn.execute(
@@ -168,23 +182,8 @@ def variant_detail(
             .order_by(drafts.c.id)
             .limit(1)
         ).first()
-        users = [
-            row_dict(r)
-            for r in conn.execute(
-                select(
-                    drafts.c.id,
-                    drafts.c.user_id,
-                    drafts.c.verdict,
-                    drafts.c.status,
-                    drafts.c.reviewer,
-                    drafts.c.edited,
-                )
-                .where(of_variant)
-                .order_by(drafts.c.id)
-                .limit(per_page)
-                .offset((max(page, 1) - 1) * per_page)
-            )
-        ]
+        start = (max(page, 1) - 1) * per_page
+        users = _rows_by_id(conn, ids[start : start + per_page])
         changes = [
             row_dict(e)
             for e in conn.execute(

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from agent.store.batches import list_batches
-from agent.store.review_views import PAGE, batch_summary, variant_rows
+from agent.store.review_views import PAGE, batch_summary, grouped_counts, variant_rows
 from agent.web.auth import endpoint
 from agent.web.pages import render
 from agent.web.routes.common import load_batch, page_number
@@ -28,12 +28,13 @@ async def batch_page(request: Request) -> Response:
     batch = load_batch(request, request.path_params["batch_id"])
     page = page_number(request)
     engine = request.app.state.engine
-    rows, total = variant_rows(engine, batch["id"], page=page)
+    groups = grouped_counts(engine, batch["id"])  # one scan of the batch for the whole page
+    rows, total = variant_rows(engine, batch["id"], page=page, groups=groups)
     return render(
         request,
         "batch.html",
         batch=batch,
-        summary=batch_summary(engine, batch["id"]),
+        summary=batch_summary(engine, batch["id"], groups),
         variants=rows,
         page=page,
         pages=max(1, math.ceil(total / PAGE)),
