@@ -31,11 +31,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agent.drafts.placeholders import DEFAULT_PLACEHOLDERS
 from agent.errors import WinbackError
 from prompts.channels import Channel
 from prompts.yaml_file import read_yaml_mapping
-
-DEFAULT_PLACEHOLDERS = ["first_name", "favorite_category", "days_since_last_activity", "incentive"]
 
 
 class ArmFractions(BaseModel):

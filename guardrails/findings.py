@@ -17,6 +17,7 @@ A `Verdict` combines a message's findings: `block` if any finding blocks,
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -56,9 +57,14 @@ class Finding:
         }
 
 
-def verdict_of(findings: list[Finding]) -> VerdictName:
-    """`block` if any finding blocks, `warn` if any warns, else `pass`."""
-    severities = {f.severity for f in findings}
+def verdict_of(findings: Iterable[Finding | Mapping[str, Any]]) -> VerdictName:
+    """`block` if any finding blocks, `warn` if any warns, else `pass`.
+
+    The one verdict function: findings may be `Finding`s or their `to_dict()`
+    form (as a draft stores them), so callers that combine findings from
+    several checks need no verdict logic of their own.
+    """
+    severities = {f["severity"] if isinstance(f, Mapping) else f.severity for f in findings}
     if "block" in severities:
         return "block"
     if "warn" in severities:

@@ -10,8 +10,8 @@ in place, the segment, variant, incentive and prompt name@version. Keys:
 
 An edit (in $VISUAL/$EDITOR via click.edit, else typed inline and ended
 with a line holding only ".") is re-checked by the guardrails through
-`recheck_edited` before it is stored; the draft then stays on screen for a
-decision. A blocked draft needs an override reason to be approved.
+`agent.drafts.check.check_edit` before it is stored; the draft then stays on
+screen for a decision. A blocked draft needs an override reason to be approved.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from typing import Annotated, Any
+from typing import Annotated
 
 import click
 import typer
@@ -29,7 +29,6 @@ from rich.prompt import Confirm, Prompt
 
 from agent.cli.display import draft_panel
 from agent.cli.options import BatchOpt, DbOpt, JsonOpt, ReviewerOpt, open_queue
-from guardrails.policy import Policy, default_policy, policy_from_data
 from prompts.errors import UserError
 
 # agent.store.decisions.LEASE_SECONDS, repeated so that --help needs no sqlalchemy import
@@ -45,43 +44,6 @@ KEYS = {
     "v": "approve all passing of this variant",
     "q": "quit",
 }
-
-
-def batch_policy(batch: dict[str, Any]) -> Policy:
-    """The guard policy a batch ran with (its snapshot); the default for older batches."""
-    data = (batch.get("config") or {}).get("guard_policy_snapshot")
-    return policy_from_data(data, f"batch {batch['id']}") if data else default_policy()
-
-
-def recheck_edited(
-    draft: dict[str, Any], new_text: str, policy: Policy | None = None
-) -> tuple[str, list[dict[str, Any]]]:
-    """Verdict and findings of a draft whose body a reviewer edited.
-
-    The whole message (subject or title, the new body, the incentive) goes
-    through the guardrails' full single-message check, the same one as
-    `winback guard check`, with the batch's policy and the recipient's first
-    name and personalization values that the run allowed in this message.
-    """
-    from guardrails.check_message import check_message
-    from guardrails.message import parse_message
-
-    message: dict[str, Any] = {
-        "id": str(draft["id"]),
-        "channel": draft["channel"],
-        "text": new_text,
-    }
-    if draft.get("subject"):
-        message["subject"] = draft["subject"]
-    if isinstance(draft.get("incentive"), dict):
-        message["incentive"] = draft["incentive"]
-    personal = draft.get("personalization") or {}
-    if personal.get("first_name"):
-        message["recipient"] = {"first_name": personal["first_name"]}
-    if personal.get("values"):
-        message["values"] = personal["values"]
-    result = check_message(parse_message(message, str(draft["id"])), policy).to_dict()
-    return result["verdict"], result["findings"]
 
 
 def edit_text(console: Console, text: str) -> str | None:
@@ -132,6 +94,7 @@ def _bulk(console: Console, engine, draft: dict, reviewer: str, by: str, tally: 
 
 def review_one(console: Console, engine, draft: dict, reviewer: str, tally: Counter) -> str:
     """Show a claimed draft until the reviewer decides; returns the last key."""
+    from agent.drafts.check import batch_policy, check_edit
     from agent.store import decisions, get_batch, get_draft
 
     menu = "  ".join(f"[bold]{k}[/bold] {v}" for k, v in KEYS.items())
@@ -163,7 +126,7 @@ def review_one(console: Console, engine, draft: dict, reviewer: str, tally: Coun
                 console.print("[dim]No change.[/dim]")
                 continue
             policy = batch_policy(get_batch(engine, draft["batch_id"]))
-            verdict, findings = recheck_edited(draft, new_text, policy)
+            verdict, findings = check_edit(draft, new_text, policy)
             draft = decisions.edit(
                 engine,
                 draft["id"],

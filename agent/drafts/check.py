@@ -1,81 +1,214 @@
-"""From a variant's fields to the subject and body a user receives.
+"""The one place the agent checks a draft: a variant, a batch, a preview, an edit.
 
-The model writes the creative fields; compliance text is not left to it:
-- e-mail: preheader, body and call to action become one body, followed by a
-  fixed unsubscribe line (your ESP turns it into its footer link);
-- SMS: "Reply STOP to opt out." is appended when the text has no opt-out;
-- push: title and body as written.
+Every check ends in the guardrails (`guardrails.check_message` for one
+message in full, `guardrails.batch_check` for a templated batch) and every
+verdict comes from the guardrails' one verdict function
+(`guardrails.findings.verdict_of`: block if any finding blocks, warn if any
+warns, else pass). What differs is only what is checked:
 
-`guard_template` checks a composed variant with placeholder-safe sample values
-(the guardrails' full check), which is how the variant writer decides whether
-a variant needs a revision before any user is rendered.
+- `check_variant`: a variant written by the model, composed and rendered with
+  placeholder-safe sample values, before any user is rendered. The variant
+  writer revises a blocked variant with these findings as feedback.
+- `check_drafts`: every rendered `Draft` of a run, through the batch path
+  (distinct templates and values scanned once, a sample scanned in full),
+  plus what only the variant-level check knows (an invalid model output); a
+  draft no template could render is blocked with the missing value named.
+- `check_preview`: one variant rendered for one cohort row, checked in full
+  (`winback segments preview`).
+- `check_edit`: a reviewer's edited body, in the whole message, with the
+  batch's policy (`batch_policy`) and the first name and values the run
+  allowed in this draft, so an edit is judged exactly as the run judged it.
+
+The CLI and the run call these functions; none of them builds a guardrails
+`Message` or computes a verdict itself.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-from agent.drafts.template import compile_template
+from agent.drafts.compose import compose, render_preview, render_sample
+from agent.drafts.placeholders import SAMPLE_VALUES
+from agent.drafts.record import Draft, VerdictName
+from agent.drafts.template import MissingPlaceholderValue, TemplateRejected
+from guardrails.batch_check import BatchStats, RenderedMessage, check_batch
 from guardrails.check_message import check_message
-from guardrails.message import Message
-from guardrails.policy import Policy
+from guardrails.findings import Finding, verdict_of
+from guardrails.message import Message, parse_message
+from guardrails.policy import Policy, default_policy, policy_from_data
 
-EMAIL_FOOTER = "You can unsubscribe from these e-mails at any time."
-SMS_OPT_OUT = "Reply STOP to opt out."
-OPT_OUT = re.compile(r"\b(stop|opt[- ]?out|unsubscribe)\b", re.IGNORECASE)
-SAMPLE_VALUES = {
-    "first_name": "Alex",
-    "favorite_category": "yoga",
-    "days_since_last_activity": "12",
-    "incentive": "20% off your next month",
-}
+if TYPE_CHECKING:
+    from segments.incentives import IncentiveCatalog
+
+Findings = list[dict[str, Any]]
 
 
-def compose(channel: str, fields: dict[str, str]) -> tuple[str | None, str]:
-    """(subject or title, body) templates for a variant's fields."""
-    if channel == "email":
-        parts = [fields.get("preheader", ""), fields.get("body", ""), fields.get("call_to_action")]
-        body = "\n\n".join(p.strip() for p in parts if p and p.strip())
-        if not OPT_OUT.search(body):
-            body = f"{body}\n\n{EMAIL_FOOTER}"
-        return fields.get("subject", "").strip(), body
-    if channel == "sms":
-        text = fields.get("text", "").strip()
-        if not OPT_OUT.search(text):
-            text = f"{text} {SMS_OPT_OUT}"
-        return None, text
-    if channel == "push":
-        return fields.get("title", "").strip(), fields.get("body", "").strip()
-    raise ValueError(f"unknown channel {channel!r}")
-
-
-def render_sample(template: str, placeholders: list[str]) -> str:
-    """A template rendered with placeholder-safe sample values."""
-    compiled = compile_template(template, placeholders)
-    values = {name: SAMPLE_VALUES.get(name, name.replace("_", " ")) for name in compiled.names}
-    return compiled.render(values)
-
-
-def guard_template(
+def check_variant(
     channel: str,
-    fields: dict[str, str],
+    fields: Mapping[str, str],
     *,
     placeholders: list[str],
     policy: Policy,
     incentive: dict[str, Any] | None = None,
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[VerdictName, Findings]:
     """Verdict and findings of a variant, composed and rendered with sample values."""
     subject, body = compose(channel, fields)
-    values = {k: v for k, v in SAMPLE_VALUES.items() if k in placeholders}
     message = Message(
         id="variant",
         channel=channel,
         text=render_sample(body, placeholders),
         subject=render_sample(subject, placeholders) if subject else None,
         recipient={"first_name": SAMPLE_VALUES["first_name"]},
-        values=values,
+        values={k: v for k, v in SAMPLE_VALUES.items() if k in placeholders},
         incentive=incentive,
     )
+    return _checked(message, policy)
+
+
+def check_preview(
+    variant_id: str,
+    channel: str,
+    fields: Mapping[str, str],
+    *,
+    placeholders: list[str],
+    row: Mapping[str, Any],
+    policy: Policy,
+    variant_findings: Iterable[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """One variant rendered for one cohort row and checked in full: subject, body, verdict.
+
+    A template outside the allow-list cannot be rendered; the body then says
+    why, and that text is what is checked.
+    """
+    try:
+        subject, body = render_preview(channel, fields, placeholders, row)
+    except (TemplateRejected, MissingPlaceholderValue) as exc:
+        subject, body = None, f"(not renderable: {exc})"
+    message = Message(
+        id=variant_id,
+        channel=channel,
+        text=body,
+        subject=subject,
+        recipient={"first_name": row.get("first_name")},
+    )
+    verdict, findings = _checked(message, policy, extra=_model_findings(variant_findings))
+    return {"subject": subject, "body": body, "verdict": verdict, "findings": findings}
+
+
+def check_drafts(
+    drafts: Sequence[Draft],
+    catalog: IncentiveCatalog,
+    policy: Policy,
+    *,
+    full_scan: bool = False,
+    stats: BatchStats | None = None,
+) -> list[Draft]:
+    """The drafts, in order, each with its verdict and findings (batch path, see module doc)."""
+    rendered = [d for d in drafts if d.rendered]
+    items = [
+        RenderedMessage(
+            id=str(k),
+            template_id=d.template_id,
+            template_text=d.body_template,
+            values=d.values,
+            channel=d.channel,
+            subject_template=d.subject_template,
+            recipient={"first_name": d.first_name} if d.first_name else None,
+            incentive=offer_for_check(d.incentive, catalog),
+        )
+        for k, d in enumerate(rendered)
+    ]
+    verdicts = iter(check_batch(items, policy, full_scan=full_scan, stats=stats))
+    out = []
+    for d in drafts:
+        if d.rendered:
+            found = [f.to_dict() for f in next(verdicts).findings]
+            found += _model_findings(d.variant_findings)
+        else:
+            found = [missing_value_finding(str(d.unrendered))]
+        out.append(replace(d, verdict=verdict_of(found), findings=found))
+    return out
+
+
+def check_edit(
+    draft: Mapping[str, Any], new_text: str, policy: Policy | None = None
+) -> tuple[VerdictName, Findings]:
+    """Verdict and findings of a stored draft whose body a reviewer edited.
+
+    The whole message (subject or title, the new body, the incentive) goes
+    through the guardrails' full single-message check, the same one as
+    `winback guard check`, with the batch's policy and the recipient's first
+    name and personalization values that the run allowed in this message.
+    """
+    message: dict[str, Any] = {
+        "id": str(draft["id"]),
+        "channel": draft["channel"],
+        "text": new_text,
+    }
+    if draft.get("subject"):
+        message["subject"] = draft["subject"]
+    if isinstance(draft.get("incentive"), dict):
+        message["incentive"] = draft["incentive"]
+    personal = draft.get("personalization") or {}
+    if personal.get("first_name"):
+        message["recipient"] = {"first_name": personal["first_name"]}
+    if personal.get("values"):
+        message["values"] = personal["values"]
+    return _checked(parse_message(message, str(draft["id"])), policy)
+
+
+def batch_policy(batch: Mapping[str, Any]) -> Policy:
+    """The guard policy a batch ran with (its snapshot); the default for older batches."""
+    data = (batch.get("config") or {}).get("guard_policy_snapshot")
+    return policy_from_data(data, f"batch {batch['id']}") if data else default_policy()
+
+
+def offer_for_check(
+    incentive: Mapping[str, Any] | None, catalog: IncentiveCatalog
+) -> dict[str, Any] | None:
+    """A draft's incentive as the guardrails' offer check reads it (value, cap, unit)."""
+    if not incentive or incentive["unit"] not in ("percent", "currency"):
+        return None
+    offer = catalog.offers[incentive["code"]]
+    cap = min(offer.cap, catalog.unit_caps.get(offer.unit, offer.cap))
+    unit = "percent" if offer.unit == "percent" else catalog.currency.lower()
+    return {"value": incentive["value"], "cap": cap, "unit": unit}
+
+
+def missing_value_finding(placeholder: str) -> dict[str, Any]:
+    """The finding that blocks a draft no template could render for its user."""
+    return Finding(
+        code="missing_placeholder_value",
+        category="render",
+        severity="block",
+        start=0,
+        end=0,
+        message=f"No value for {{{{ {placeholder} }}}} and no variant "
+        "without it: write this message by hand or reject it.",
+    ).to_dict()
+
+
+def verdict_counts(drafts: Iterable[Draft]) -> dict[str, int]:
+    """How many checked drafts pass, warn and block."""
+    counts = {"pass": 0, "warn": 0, "block": 0}
+    for d in drafts:
+        if d.verdict is None:
+            raise ValueError(f"draft for user {d.user_id} ({d.channel}) was never checked")
+        counts[d.verdict] += 1
+    return counts
+
+
+def _model_findings(findings: Iterable[Mapping[str, Any]]) -> Findings:
+    """The variant-level findings a rendered message inherits: the model's output was invalid."""
+    return [dict(f) for f in findings if f["code"] == "invalid_llm_output"]
+
+
+def _checked(
+    message: Message, policy: Policy | None, extra: Findings | None = None
+) -> tuple[VerdictName, Findings]:
+    """The full single-message check, plus findings from elsewhere, and their one verdict."""
     verdict = check_message(message, policy)
-    return verdict.verdict, [f.to_dict() for f in verdict.findings]
+    found = [f.to_dict() for f in verdict.findings] + (extra or [])
+    return verdict_of(found), found

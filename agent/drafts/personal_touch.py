@@ -13,10 +13,12 @@ segment variant; the count of such failures is reported.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
+from agent.drafts.record import Draft
 from agent.drafts.template import (
     MissingPlaceholderValue,
     compile_template,
@@ -57,7 +59,7 @@ def member_profile(raw: pd.Series) -> dict[str, Any]:
 def personalize(
     llm: LLM,
     prompt: PromptTemplate,
-    messages: list[dict[str, Any]],
+    drafts: list[Draft],
     features: pd.DataFrame,
     value: pd.Series | None,
     user_index: dict[str, Any],
@@ -66,19 +68,28 @@ def personalize(
     top: int,
     placeholders: list[str],
     brand_voice: str,
-) -> dict[str, int]:
-    """Prepend a personal opening to the messages of the `top` highest-value treatment users."""
-    treated = {m["user_id"] for m in messages if m["arm"] == "treatment" and m.get("template_id")}
+) -> tuple[list[Draft], dict[str, int]]:
+    """The drafts, with a personal opening for the `top` highest-value treatment users.
+
+    Returns the drafts in the same order (a personalized draft replaced by its
+    new version) and the counts of users personalized and failed.
+    """
+    treated = {d.user_id for d in drafts if d.arm == "treatment" and d.rendered}
     if top <= 0 or not treated or value is None:
-        return {"users": 0, "failed": 0}
+        return drafts, {"users": 0, "failed": 0}
     ranked = value.reindex([user_index[u] for u in sorted(treated)])
     ranked = ranked.fillna(float("-inf")).sort_values(ascending=False, kind="stable")
     by_index = {v: k for k, v in user_index.items()}
+    positions: dict[str, list[int]] = {}
+    for pos, d in enumerate(drafts):
+        if d.rendered:
+            positions.setdefault(d.user_id, []).append(pos)
+    result = list(drafts)
     done = failed = 0
     for i in ranked.index[:top]:
         user = by_index[i]
-        mine = [m for m in messages if m["user_id"] == user and m.get("template_id")]
-        segment = segments.get(mine[0]["segment"] or "", {})
+        mine = [result[pos] for pos in positions[user]]
+        segment = segments.get(mine[0].segment or "", {})
 
         def check(out: PersonalTouch, seg: dict[str, Any] = segment) -> list[str]:
             problems = text_problems("opening", out.opening, min_words=4, max_chars=200)
@@ -108,20 +119,24 @@ def personalize(
         opening = touch.opening.strip()
         try:  # the opening may use a placeholder this member has no value for
             bodies = [
-                compile_template(_join(opening, m), placeholders).render(m["values"]) for m in mine
+                compile_template(_join(opening, d), placeholders).render(d.values) for d in mine
             ]
         except MissingPlaceholderValue:
             failed += 1
             continue
-        for m, body in zip(mine, bodies, strict=True):
-            m["body_template"], m["body"] = _join(opening, m), body
-            m["template_id"] = f"{m['template_id']}+personal-{user}"
-            m["variant"] = f"{m['variant']}+personal"
-            m["prompt"] = f"{m['prompt']}+{prompt.ref}"
+        for pos, d, body in zip(positions[user], mine, bodies, strict=True):
+            result[pos] = replace(
+                d,
+                body_template=_join(opening, d),
+                body=body,
+                template_id=f"{d.template_id}+personal-{user}",
+                variant=f"{d.variant}+personal",
+                prompt=f"{d.prompt}+{prompt.ref}",
+            )
         done += 1
-    return {"users": done, "failed": failed}
+    return result, {"users": done, "failed": failed}
 
 
-def _join(opening: str, message: dict[str, Any]) -> str:
-    sep = "\n\n" if message["channel"] == "email" else " "
-    return f"{opening}{sep}{message['body_template']}"
+def _join(opening: str, draft: Draft) -> str:
+    sep = "\n\n" if draft.channel == "email" else " "
+    return f"{opening}{sep}{draft.body_template}"

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from agent.drafts.check import compose
+from agent.drafts.compose import compose
 from agent.drafts.template import CompiledTemplate, TemplateRejected, compile_template
 from agent.errors import WinbackError
 from prompts import PROMPTS_DIR

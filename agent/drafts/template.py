@@ -43,14 +43,9 @@ import pandas as pd
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from agent.drafts.placeholders import DEFAULT_PLACEHOLDERS
 from agent.errors import WinbackError
 
-DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
-    "first_name",
-    "favorite_category",
-    "days_since_last_activity",
-    "incentive",
-)
 DEFAULT_FALLBACKS: dict[str, str] = {"first_name": "there"}
 SUPPORTED_FILTERS = frozenset({"capitalize", "lower", "upper", "title"})
 FORBIDDEN_TOKENS = {

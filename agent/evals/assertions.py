@@ -8,7 +8,7 @@ policy) and returns a pass/fail with a score in [0, 1] and a reason:
   passes the pipeline's own sense checks (`check_plans` for segment plans;
   `variant_problems` with `template_problems` for variants);
 - `guard-pass`: no variant is blocked by the guardrails (composed with
-  `compose`, checked by `guard_template`); for segment plans, no name,
+  `compose`, checked by `check_variant`); for segment plans, no name,
   description or angle trips a blocking creepy-factor rule;
 - `contains`, `not-contains` (case-insensitive, over all the output's text),
   `regex` (Python `re.search`; add `(?i)` for case-insensitive);
@@ -200,7 +200,7 @@ def _schema_valid(
 
 
 def _guard_pass(a: Assertion, output: dict[str, Any], ctx: EvalContext) -> tuple[bool, float, str]:
-    from agent.drafts.check import guard_template
+    from agent.drafts.check import check_variant
     from guardrails.check_message import text_findings
 
     items = output_items(output)
@@ -223,7 +223,7 @@ def _guard_pass(a: Assertion, output: dict[str, Any], ctx: EvalContext) -> tuple
         for i, item in enumerate(items, start=1):
             fields = {k: str(v) for k, v in item.items() if isinstance(v, str)}
             try:
-                verdict, findings = guard_template(
+                verdict, findings = check_variant(
                     ctx.channel, fields, placeholders=ctx.placeholders, policy=ctx.policy
                 )
             except Exception as exc:  # a template the sandbox rejects cannot be sent either

@@ -1,8 +1,10 @@
 """`winback run` as a function: cohort -> rule -> suppression -> arms -> ... -> queue.
 
 The cohort arrives validated (`segments.cohort_validation.read_cohort`); this
-module applies the campaign to it and hands the stages in `agent.run.stages`
-their inputs. It is safe to re-run: the batch is found again by campaign and
+module applies the campaign to it and hands the stages their inputs: the LLM
+plan (`plan_stage`), the per-user render into `Draft` records
+(`render_stage`), the guardrails (`agent.drafts.check.check_drafts`) and the
+queue (`store_stage`). It is safe to re-run: the batch is found again by campaign and
 cohort fingerprint, the LLM replies come from the cache, and drafts are
 inserted by their natural key (campaign, user, channel), so a run killed at
 any point finishes on the next run with no duplicate and nothing lost.
@@ -10,6 +12,7 @@ any point finishes on the next run with no duplicate and nothing lost.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -21,31 +24,35 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from agent.campaign import Campaign
+from agent.drafts.check import check_drafts, verdict_counts
 from agent.drafts.personal_touch import personalize
+from agent.drafts.record import Draft
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
+from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
 from agent.run.progress import StageProgress
-from agent.run.stages import (
-    BatchPlan,
-    cohort_fingerprint,
-    guard_messages,
-    plan_segments,
-    plan_variants,
-    render_messages,
-    store_messages,
-    verdict_counts,
-)
+from agent.run.render_stage import render_drafts
+from agent.run.store_stage import store_drafts
 from agent.settings import Settings
 from agent.store.batches import finish_batch, start_batch
 from agent.store.contacts import recent_contacts
 from agent.store.engine import open_store_for
 from agent.store.schema import batches
+from guardrails.batch_check import BatchStats
 from guardrails.policy import load_policy
 from segments.activation_rules import evaluate_rule
 from segments.cohort_validation import Cohort
 from segments.experiment_arms import assign_arms
 from segments.incentives import apply_eligibility, assign_incentives, load_incentive_catalog
 from segments.suppression import suppress
+
+
+def cohort_fingerprint(frame: pd.DataFrame) -> str:
+    """A stable fingerprint of the cohort's content, independent of row order."""
+    hashed = pd.util.hash_pandas_object(frame.sort_values("user_id"), index=False)
+    digest = hashlib.sha256(hashed.to_numpy().tobytes())
+    digest.update(",".join(map(str, frame.columns)).encode())
+    return digest.hexdigest()[:16]
 
 
 def apply_budget(incentives: pd.DataFrame, value: pd.Series | None, budget: float | None) -> int:
@@ -117,7 +124,7 @@ def run_batch(
         provider=None,
     )
     plan = BatchPlan()
-    messages: list[dict[str, Any]] = []
+    drafts: list[Draft] = []
     guard_stats = None
     withdrawn = ineligible = 0
     personal = {"users": 0, "failed": 0}
@@ -142,15 +149,15 @@ def run_batch(
             incentives.loc[arms == "control", "cost"] = 0.0
             ineligible = apply_eligibility(incentives, eligible, catalog)
             withdrawn = apply_budget(incentives, plan.value, campaign.incentive_budget)
-            messages = render_messages(
+            drafts = render_drafts(
                 eligible, arms, channel_ok, labels, plan, campaign, incentives, progress
             )
             if campaign.personalize_top:
                 with progress.stage("personal touch (LLM)"):
-                    personal = personalize(
+                    drafts, personal = personalize(
                         llm,
                         library.get(campaign.prompt_ref("personal_touch")),
-                        messages,
+                        drafts,
                         plan.features,
                         plan.value,
                         dict(zip(eligible["user_id"].astype(str), eligible.index, strict=True)),
@@ -159,17 +166,22 @@ def run_batch(
                         placeholders=campaign.placeholders,
                         brand_voice=campaign.brand_voice,
                     )
-            guard_stats = guard_messages(messages, catalog, policy, progress, full_scan=full_scan)
-        new = store_messages(
-            engine, batch.batch_id, campaign, eligible, arms, channel_ok, messages, progress
+            guard_stats = BatchStats()
+            with progress.stage("guardrails", total=len(drafts)) as task:
+                drafts = check_drafts(
+                    drafts, catalog, policy, full_scan=full_scan, stats=guard_stats
+                )
+                task.advance(len(drafts))
+        new = store_drafts(
+            engine, batch.batch_id, campaign, eligible, arms, channel_ok, drafts, progress
         )
         usage = llm.usage.summary()
         model, provider = llm.model, llm.provider
 
-    prompts_used = sorted({p for m in messages if m.get("prompt") for p in m["prompt"].split("+")})
+    prompts_used = sorted({p for d in drafts for p in d.prompts})
     if plan.segments:
         prompts_used.insert(0, library.get(campaign.prompt_ref("segment_synthesis")).ref)
-    offers = [m["incentive"] for m in messages if m.get("incentive")]
+    offers = [d.incentive for d in drafts if d.incentive]
     summary: dict[str, Any] = {
         "batch_id": batch.batch_id,
         "resumed": batch.resumed,
@@ -186,8 +198,8 @@ def run_batch(
         },
         "suppression": sup.as_dict(),
         "arms": split.as_dict(),
-        "verdicts": verdict_counts(messages),
-        "drafts": {"messages": len(messages), "new": new},
+        "verdicts": verdict_counts(drafts),
+        "drafts": {"messages": len(drafts), "new": new},
         "llm": {**usage, "model": model, "provider": provider},
         "segments": [
             {
@@ -226,7 +238,7 @@ def run_batch(
         seconds=summary["seconds"],
     )
     _record_batch_meta(engine, batch.batch_id, prompts_used, model, provider)
-    summary["sample"] = _samples(messages)
+    summary["sample"] = _samples(drafts)
     return summary
 
 
@@ -242,19 +254,24 @@ def _record_batch_meta(
         )
 
 
-def _samples(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _samples(drafts: list[Draft]) -> list[dict[str, Any]]:
     """One rendered treatment draft per segment and channel, for display."""
     seen: set[tuple[str, str]] = set()
     out = []
-    for m in messages:
-        key = (m.get("segment") or "", m["channel"])
-        if m["arm"] != "treatment" or key in seen:
+    for d in drafts:
+        key = (d.segment or "", d.channel)
+        if d.arm != "treatment" or key in seen:
             continue
         seen.add(key)
         out.append(
             {
-                k: m.get(k)
-                for k in ("segment", "channel", "variant", "subject", "body", "verdict", "findings")
+                "segment": d.segment,
+                "channel": d.channel,
+                "variant": d.variant,
+                "subject": d.subject,
+                "body": d.body,
+                "verdict": d.verdict,
+                "findings": d.findings,
             }
         )
     return out

@@ -10,7 +10,7 @@ is dropped here, and CHECK constraints in the schema refuse them anyway.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
@@ -47,7 +47,7 @@ def _chunks(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mappi
 
 
 def draft_row(batch_id: str, campaign: str, row: Mapping[str, Any], now: Any) -> dict[str, Any]:
-    """A complete `drafts` row from the orchestration's dict (see `insert_drafts`)."""
+    """A complete `drafts` row from a mapping such as `Draft.to_row()` (see `insert_drafts`)."""
     unknown = set(row) - set(DRAFT_FIELDS)
     if unknown:
         raise ValueError(f"unknown draft field(s): {sorted(unknown)}; allowed: {DRAFT_FIELDS}")
@@ -104,6 +104,7 @@ def insert_drafts(
     rows: Iterable[Mapping[str, Any]],
     *,
     chunk_size: int = CHUNK,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> int:
     """Insert drafts idempotently, one transaction per chunk; return how many were new.
 
@@ -114,6 +115,7 @@ def insert_drafts(
     `findings` (list of {code, category, severity, start, end, message}) and
     `prompt` (name@version). Rows whose (campaign, user_id, channel) exists are
     skipped. A bad row raises ValueError before its chunk is written.
+    `on_chunk(n)` is called after each chunk of `n` rows is committed (progress).
     """
     inserted = 0
     for chunk in _chunks(rows, chunk_size):
@@ -131,6 +133,8 @@ def insert_drafts(
                         drafts.c.batch_id == batch_id, drafts.c.created_at == now
                     )
                 ).scalar_one()
+        if on_chunk is not None:
+            on_chunk(len(chunk))
     return inserted
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.cli.review import recheck_edited
+from agent.drafts.check import batch_policy, check_edit
 from agent.store import list_drafts
 from agent.store.audit import list_audit
 from tests.agent.conftest import draft
@@ -101,42 +101,41 @@ def test_review_with_editor(engine: Engine, db_url: str, seed) -> None:
     assert first["body"].startswith("Hello Sam") and first["status"] == "approved"
 
 
-def test_recheck_checks_the_whole_edited_message() -> None:
+def test_check_edit_checks_the_whole_edited_message() -> None:
     draft = {"id": 1, "channel": "email", "subject": "We saved your spot", "findings": []}
-    verdict, findings = recheck_edited(draft, "Write to bob.smith@gmail.com, Sam.")
+    verdict, findings = check_edit(draft, "Write to bob.smith@gmail.com, Sam.")
     assert verdict == "block" and any(f["category"] == "pii" for f in findings)
-    assert recheck_edited(draft, "Hi Sam, the studio misses you. Unsubscribe anytime.") == (
+    assert check_edit(draft, "Hi Sam, the studio misses you. Unsubscribe anytime.") == (
         "pass",
         [],
     )
     creepy_subject = {**draft, "subject": "Since your divorce, a treat"}
-    verdict, findings = recheck_edited(
+    verdict, findings = check_edit(
         creepy_subject, "Hi Sam, the studio misses you. Unsubscribe anytime."
     )
     assert verdict == "block" and {f["field"] for f in findings} == {"subject"}
 
 
-def test_recheck_allows_what_the_run_allowed_and_uses_the_batch_policy(tmp_path) -> None:
+def test_check_edit_allows_what_the_run_allowed_and_uses_the_batch_policy(tmp_path) -> None:
     """An edit is judged like the run judged the draft: same names allowed, same policy."""
-    from agent.cli.review import batch_policy
     from guardrails.policy import load_policy
 
     text = "Hi Maria, your Spin with Jo Lee class misses you."
     draft = {"id": 1, "channel": "email", "subject": "We saved your spot", "findings": []}
-    verdict, findings = recheck_edited(draft, text + " Unsubscribe anytime.")
+    verdict, findings = check_edit(draft, text + " Unsubscribe anytime.")
     assert verdict == "block" and "Jo Lee" in findings[0]["message"]  # without the run's values
     personal = {"first_name": "Maria", "values": {"favorite_class": "Spin with Jo Lee"}}
     with_values = {**draft, "personalization": personal}
-    assert recheck_edited(with_values, text + " Unsubscribe anytime.") == ("pass", [])
+    assert check_edit(with_values, text + " Unsubscribe anytime.") == ("pass", [])
 
     # this campaign's ESP appends the unsubscribe footer: its policy turns that rule off
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text("channels:\n  email:\n    unsubscribe_severity: 'off'\n")
     snapshot = {"guard_policy_snapshot": load_policy(policy_file).raw}
     policy = batch_policy({"id": "b-1", "config": snapshot})
-    assert recheck_edited(with_values, text, policy) == ("pass", [])
+    assert check_edit(with_values, text, policy) == ("pass", [])
     default = batch_policy({"id": "b-0", "config": {}})  # a batch from before snapshots
-    assert recheck_edited(with_values, text, default)[0] == "block"
+    assert check_edit(with_values, text, default)[0] == "block"
 
 
 def test_review_screen_shows_square_brackets_literally(engine: Engine, db_url: str, seed) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.drafts.check import guard_template
+from agent.drafts.check import check_variant
 from agent.drafts.template import template_problems
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
@@ -65,7 +65,7 @@ def test_email_variants_on_recorded_model(llm_settings):
             placeholders=PLACEHOLDERS,
             brand_voice="Upbeat and kind.",
             check_template=check,
-            guard=lambda ch, f: guard_template(ch, f, placeholders=PLACEHOLDERS, policy=policy),
+            guard=lambda ch, f: check_variant(ch, f, placeholders=PLACEHOLDERS, policy=policy),
             max_revisions=1,
         )
         calls = llm.usage.summary()["calls"]
