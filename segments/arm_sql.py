@@ -42,8 +42,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from segments.errors import SegmentsError
 from segments.experiment_arms import check_arm_settings
 
-DIGITS = 16
-ARM_DIALECTS = ("postgresql", "duckdb", "bigquery", "snowflake", "databricks", "hive", "spark")
+DIGITS = 16  # hex digits of the digest compared: 64 bits, as in Python
 
 
 def _as_float(h: int) -> float:
@@ -86,43 +85,26 @@ def _unsupported(element: arm_digest, compiler, **kw) -> str:
     )
 
 
-def _args(element: arm_digest, compiler, **kw) -> tuple[str, str]:
-    salt, uid = list(element.clauses)
-    return compiler.process(salt, **kw), compiler.process(uid, **kw)
+# the first 16 lowercase hex digits of sha256(salt, 0x1f, user id), per dialect
+DIGEST_SQL = {
+    "postgresql": "substr(encode(sha256(convert_to({salt} || chr(31) || CAST({uid} AS TEXT), "
+    "'UTF8')), 'hex'), 1, 16)",
+    "duckdb": "substr(sha256({salt} || chr(31) || CAST({uid} AS VARCHAR)), 1, 16)",
+    "bigquery": "SUBSTR(TO_HEX(SHA256(CONCAT({salt}, CODE_POINTS_TO_STRING([31]), "
+    "CAST({uid} AS STRING)))), 1, 16)",
+    "snowflake": "SUBSTR(SHA2({salt} || CHR(31) || TO_VARCHAR({uid}), 256), 1, 16)",
+    "databricks": "substr(sha2(concat({salt}, char(31), CAST({uid} AS STRING)), 256), 1, 16)",
+}
+DIGEST_SQL["hive"] = DIGEST_SQL["spark"] = DIGEST_SQL["databricks"]
 
 
-@compiles(arm_digest, "postgresql")
-def _postgresql(element: arm_digest, compiler, **kw) -> str:
-    salt, uid = _args(element, compiler, **kw)
-    inner = f"convert_to({salt} || chr(31) || CAST({uid} AS TEXT), 'UTF8')"
-    return f"substr(encode(sha256({inner}), 'hex'), 1, {DIGITS})"
+def _render(element: arm_digest, compiler, **kw) -> str:
+    salt, uid = (compiler.process(c, **kw) for c in element.clauses)
+    return DIGEST_SQL[compiler.dialect.name].format(salt=salt, uid=uid)
 
 
-@compiles(arm_digest, "duckdb")
-def _duckdb(element: arm_digest, compiler, **kw) -> str:
-    salt, uid = _args(element, compiler, **kw)
-    return f"substr(sha256({salt} || chr(31) || CAST({uid} AS VARCHAR)), 1, {DIGITS})"
-
-
-@compiles(arm_digest, "bigquery")
-def _bigquery(element: arm_digest, compiler, **kw) -> str:
-    salt, uid = _args(element, compiler, **kw)
-    inner = f"CONCAT({salt}, CODE_POINTS_TO_STRING([31]), CAST({uid} AS STRING))"
-    return f"SUBSTR(TO_HEX(SHA256({inner})), 1, {DIGITS})"
-
-
-@compiles(arm_digest, "snowflake")
-def _snowflake(element: arm_digest, compiler, **kw) -> str:
-    salt, uid = _args(element, compiler, **kw)
-    return f"SUBSTR(SHA2({salt} || CHR(31) || TO_VARCHAR({uid}), 256), 1, {DIGITS})"
-
-
-@compiles(arm_digest, "databricks")
-@compiles(arm_digest, "hive")
-@compiles(arm_digest, "spark")
-def _spark(element: arm_digest, compiler, **kw) -> str:
-    salt, uid = _args(element, compiler, **kw)
-    return f"substr(sha2(concat({salt}, char(31), CAST({uid} AS STRING)), 256), 1, {DIGITS})"
+for _dialect in DIGEST_SQL:
+    compiles(arm_digest, _dialect)(_render)
 
 
 def _below(digest: sa.ColumnElement, limit: int, dialect: str) -> sa.ColumnElement:
