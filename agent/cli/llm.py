@@ -117,6 +117,7 @@ def check(
 
 
 DEFAULT_STOP_GRACE = 10.0
+MAX_STOP_GRACE = 600.0
 
 
 @llm_app.command("serve")
@@ -126,9 +127,7 @@ def serve(
         float,
         typer.Option(
             "--grace",
-            min=0.0,
-            max=600.0,
-            help="When stopped, seconds the server gets to finish requests in flight "
+            help="When stopped, seconds (0-600) the server gets to finish requests in flight "
             "before it is killed.",
         ),
     ] = DEFAULT_STOP_GRACE,
@@ -150,6 +149,10 @@ def serve(
 
     if not 1 <= port <= 65535:
         raise WinbackError(f"Port {port} is out of range", "Use a port between 1 and 65535.")
+    if not 0 <= grace <= MAX_STOP_GRACE:
+        raise WinbackError(
+            f"--grace {grace:g} is out of range", f"Use 0 to {MAX_STOP_GRACE:g} seconds."
+        )
     settings = resolve_settings(local_model=local_model, model=model, config_file=config_file)
     server = local_server_for(settings, port=port, stop_grace=grace)
     server.preflight()  # bad model or busy port: exit 2 before touching signal handlers

@@ -64,6 +64,24 @@ def test_port_out_of_range_is_exit_2():
     assert "out of range" in result.stderr
 
 
+@pytest.mark.parametrize("grace", ["-1", "601", "nan", "soon"])
+def test_grace_out_of_range_or_not_a_number_is_exit_2(grace):
+    result = runner.invoke(app, ["llm", "serve", "--grace", grace])
+    assert result.exit_code == 2
+    assert "--grace" in result.stderr
+    assert llama_children() == []
+
+
+def test_serve_rejects_bad_input_before_touching_signal_handlers():
+    """Bad input fails in preflight, so the test process keeps its own handlers."""
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        runner.invoke(app, ["llm", "serve", "--port", str(sock.getsockname()[1])])
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
 @pytest.mark.embedded
 def test_corrupt_gguf_fails_cleanly_without_orphans(tmp_path):
     truncated = tmp_path / "truncated.gguf"
@@ -142,11 +160,12 @@ def test_server_dies_with_a_killed_parent(tmp_path):
 
 
 @pytest.mark.embedded
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_ctrl_c_stops_the_server(sig):
-    """SIGINT (Ctrl-C) or SIGTERM to `winback llm serve` ends the server too.
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_stops_the_server(sig, code):
+    """SIGINT (Ctrl-C) or SIGTERM to `winback llm serve` ends the server within its grace.
 
     Started with SIGINT ignored, as a background job of a non-interactive shell (CI) is.
+    An idle server honours SIGTERM at once; the grace period (here 3 s) bounds a busy one.
     """
     proc = subprocess.Popen(
         [sys.executable, "-m", "agent.cli", "llm", "serve", "--port", "0"],
@@ -158,7 +177,7 @@ def test_ctrl_c_stops_the_server(sig):
     assert proc.returncode == 2 and "out of range" in err  # port 0 rejected up front
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "llm", "serve", "--port", str(port)],
+        [sys.executable, "-m", "agent.cli", "llm", "serve", "--port", str(port), "--grace", "3"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -168,12 +187,11 @@ def test_ctrl_c_stops_the_server(sig):
     assert f"http://127.0.0.1:{port}/v1" in first
     server_pids = _servers_on(port)
     assert server_pids
+    sent = time.monotonic()
     proc.send_signal(sig)
-    assert proc.wait(timeout=30) == 130
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(p) for p in server_pids):
-        time.sleep(0.1)
-    assert not any(_alive(p) for p in server_pids)
+    assert proc.wait(timeout=30) == code
+    assert not any(_alive(p) for p in server_pids)  # stopped before winback exited
+    assert time.monotonic() - sent < 3 + 2.0
 
 
 def _free_port() -> int:
