@@ -107,22 +107,32 @@ def breakdown(
         family.extend(c for c in out if "p_value" in c)
         return out
 
+    # one pass over the users: ids per variant, per segment and arm, per segment and variant
+    by_variant: dict[str, list[str]] = {}
+    by_segment: dict[str, dict[str, list[str]]] = {}
+    by_segment_variant: dict[str, dict[str, list[str]]] = {}
+    for u in kept:
+        for v in u.variants:
+            by_variant.setdefault(v, []).append(u.user_id)
+        if u.segment is None:
+            continue
+        by_segment.setdefault(u.segment, {a: [] for a in ARMS})[u.arm].append(u.user_id)
+        for v in u.variants:
+            by_segment_variant.setdefault(u.segment, {}).setdefault(v, []).append(u.user_id)
     variants_out = []
-    for variant in sorted({v for u in kept for v in u.variants}):
-        arm = totals(variant, [u.user_id for u in kept if variant in u.variants], outcomes)
+    for variant, ids in sorted(by_variant.items()):
+        arm = totals(variant, ids, outcomes)
         variants_out.append(
             {"variant": variant, **arm.to_dict(), "comparisons": compared(arm, [control, baseline])}
         )
     segments_out = []
-    for segment in sorted({u.segment for u in kept if u.segment is not None}):
-        members = [u for u in kept if u.segment == segment]
-        arms = {a: totals(a, [u.user_id for u in members if u.arm == a], outcomes) for a in ARMS}
+    for segment, members in sorted(by_segment.items()):
+        arms = {a: totals(a, members[a], outcomes) for a in ARMS}
         seg_refs = [arms["control"], arms["baseline"]]
         entry = _group(arms, segment)
         entry["comparisons"] = compared(arms["treatment"], seg_refs)
         entry["variants"] = []
-        for variant in sorted({v for u in members for v in u.variants}):
-            ids = [u.user_id for u in members if variant in u.variants]
+        for variant, ids in sorted(by_segment_variant.get(segment, {}).items()):
             arm = totals(variant, ids, outcomes)
             entry["variants"].append(
                 {"variant": variant, **arm.to_dict(), "comparisons": compared(arm, seg_refs)}
