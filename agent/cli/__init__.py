@@ -5,6 +5,11 @@ a `UserError` (any package's) becomes one line on stderr ("Error: what. How to f
 with its exit code (2 for bad input, 1 for a failed run). Any other exception
 is a bug: it is re-raised with its traceback under `--debug`, `WINBACK_DEBUG=1`
 or pytest, and otherwise reported in one line that points at `--debug`.
+
+Under `--json` (when the invoked command has a `--json` option and it was
+given) a failure is also written to stdout as one JSON object,
+`{"error", "fix", "exit_code"}`, so a script reading stdout always gets JSON;
+the human line still goes to stderr.
 """
 
 from __future__ import annotations
@@ -46,13 +51,38 @@ def _is_cli_framework_exception(exc: BaseException) -> bool:
     return module.startswith(("click", "typer"))
 
 
+def _json_requested(group: TyperGroup, ctx: typer.Context) -> bool:
+    """Whether the command about to run has a `--json` option and it was given."""
+    args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+    command: object = group
+    rest = args
+    while rest and hasattr(command, "get_command"):
+        sub = command.get_command(ctx, rest[0])  # type: ignore[attr-defined]
+        if sub is None:
+            break
+        command, rest = sub, rest[1:]
+    if "--json" not in rest:
+        return False
+    return any("--json" in getattr(p, "opts", ()) for p in getattr(command, "params", ()))
+
+
+def _echo_json_error(message: str, fix: str | None, exit_code: int) -> None:
+    """A failure as one JSON object on stdout (under `--json`)."""
+    from agent.cli.display import echo_json
+
+    echo_json({"error": message, "fix": fix, "exit_code": exit_code})
+
+
 class WinbackGroup(TyperGroup):
     """Root group: turns user errors into one clean line and an exit code."""
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        json_mode = _json_requested(self, ctx)
         try:
             return super().invoke(ctx)
         except UserError as exc:
+            if json_mode:
+                _echo_json_error(exc.message, exc.fix, exc.exit_code)
             typer.secho(f"Error: {exc}", err=True, fg="red")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
@@ -65,9 +95,18 @@ class WinbackGroup(TyperGroup):
             raise  # the reader went away (`winback ... | head`): click exits 1 quietly
         except Exception as exc:
             if _is_cli_framework_exception(exc):
+                if json_mode and hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+                    fix = "See the command's --help."
+                    _echo_json_error(exc.format_message(), fix, exc.exit_code)
                 raise  # usage errors and exits: typer prints them and sets the exit code
             if _debug_enabled(ctx):
                 raise
+            if json_mode:
+                _echo_json_error(
+                    f"unexpected failure ({exc.__class__.__name__}: {exc})",
+                    "Re-run with --debug for the traceback and report it.",
+                    1,
+                )
             typer.secho(
                 f"Error: unexpected failure ({exc.__class__.__name__}: {exc}). "
                 "Re-run with --debug for the traceback and report it.",

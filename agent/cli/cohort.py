@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from agent.cli.display import echo_json
 from agent.cli.options import JsonOpt
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def check(
     source = CohortSource(path=file, sql_url=sql, table=table, query=query, mapping=mapping)
     report = check_cohort(source, max_problems=max_errors, rule=rule)
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
+        echo_json(report.as_dict(), indent=2)
     else:
         _print(report)
     if not report.ok:
@@ -122,7 +122,7 @@ def select(
     written = selection.write_csv(output) if output else None
     summary = {**selection.as_dict(), "written": written, "output": str(output) if output else None}
     if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=str))
+        echo_json(summary, indent=2)
         return
     out = Table(title=f"Selection in {escape(selection.source)}", show_header=False)
     for key in ("rows", "rule_matched", "kept", "written"):

@@ -10,7 +10,6 @@ Nothing is canned: re-running it resumes the same batch from the cache.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.display import highlighted, verdict_text
+from agent.cli.display import echo_json, highlighted, verdict_text
 from agent.cli.options import (
     FROM_FLAGS,
     JsonOpt,
@@ -88,7 +87,7 @@ def demo(
     summary.update(cohort_file=str(cohort_path), outcomes_file=str(outcomes_path))
     summary["next"] = next_commands(summary, cohort_path, outcomes_path)
     if as_json:
-        typer.echo(json.dumps(summary, default=str))
+        echo_json(summary)
         return
     show(summary, console)
 

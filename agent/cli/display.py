@@ -2,6 +2,10 @@
 
 `guard check`, `queue show`, `review` and `demo` all colour a verdict and
 highlight a finding's span the same way, from here.
+
+`echo_json` is the one way a command prints its `--json` result: strict JSON
+(`allow_nan=False` after `agent.store.rows.strict_json_value` turned NaN and
+infinities into null), one document on stdout and nothing else there.
 """
 
 from __future__ import annotations
@@ -24,9 +28,16 @@ def verdict_text(verdict: str | None) -> Text:
     return Text(verdict or "-", style=VERDICT_STYLE.get(verdict or "", ""))
 
 
-def echo_json(data: Any) -> None:
-    """One JSON document on stdout (dates and other objects as strings)."""
-    typer.echo(json.dumps(data, default=str, ensure_ascii=False))
+def echo_json(data: Any, *, indent: int | None = None) -> None:
+    """One strict JSON document on stdout: NaN/inf as null, dates and other objects as strings."""
+    typer.echo(json_text(data, indent=indent))
+
+
+def json_text(data: Any, *, indent: int | None = None) -> str:
+    """`data` as strict JSON text (what `echo_json` prints; one line unless `indent`)."""
+    from agent.store.rows import strict_json_value  # agent.store pulls in SQLAlchemy
+
+    return json.dumps(strict_json_value(data), allow_nan=False, ensure_ascii=False, indent=indent)
 
 
 def highlighted(text: str | None, findings: list[dict], field: str) -> Text:

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.display import highlighted, verdict_text
+from agent.cli.display import highlighted, json_text, verdict_text
 from agent.errors import WinbackError
 
 guard_app = typer.Typer(
@@ -96,7 +96,7 @@ def check(
         if "error" in result:
             errors += 1
         if as_json:
-            typer.echo(json.dumps(result, ensure_ascii=False))
+            typer.echo(json_text(result))
         elif "error" in result:
             typer.secho(f"line {result['line']}: {result['error']}", err=True, fg="red")
         else:

@@ -9,7 +9,6 @@ underpowered test, a sample-ratio mismatch, a per-protocol view).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agent.cli.display import echo_json
 from agent.cli.options import DbOpt, JsonOpt, open_queue
 
 
@@ -175,7 +175,7 @@ def lift(
     with open_queue(db) as engine:
         report = lift_report(engine, batch_id, outcomes, view=view, correction=correction)
     if as_json:
-        typer.echo(json.dumps(report))
+        echo_json(report)
         return
     console = Console()
     imported = report["outcomes_import"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from typing import TYPE_CHECKING, Annotated
@@ -13,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from agent.cli.display import echo_json
 from agent.cli.options import (
     BaseUrlOpt,
     ConfigFileOpt,
@@ -89,10 +89,10 @@ def check(
     except UserError as exc:
         if as_json:
             result["error"] = str(exc)
-            typer.echo(json.dumps(result))
+            echo_json(result)
         raise
     if as_json:
-        typer.echo(json.dumps(result))
+        echo_json(result)
         return
     table = Table(show_header=False, box=None)
     table.add_row(

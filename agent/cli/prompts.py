@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +11,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
+from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
     JsonOpt,
@@ -56,7 +56,7 @@ def list_prompts(folder: FolderOpt = None, as_json: JsonOpt = False) -> None:
         for p in _library(folder).all()
     ]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        echo_json(rows, indent=2)
         return
     table = Table(Column("prompt", no_wrap=True), "inputs", "output", "description")
     for r in rows:
@@ -80,7 +80,7 @@ def show(ref: RefArg, folder: FolderOpt = None, as_json: JsonOpt = False) -> Non
         "body": p.body,
     }
     if as_json:
-        typer.echo(json.dumps(data, indent=2))
+        echo_json(data, indent=2)
         return
     console = Console()
     console.print(
@@ -111,7 +111,7 @@ def render(
     )
     messages = prompt.render(variables)
     if as_json:
-        typer.echo(json.dumps({"ref": prompt.ref, "messages": messages}, indent=2))
+        echo_json({"ref": prompt.ref, "messages": messages}, indent=2)
         return
     console = Console()
     for m in messages:
@@ -211,7 +211,7 @@ def eval_suite(
         results = run_suite(loaded, llm, policy, on_case=progress)
         doc = report(loaded, results, llm)
     if as_json:
-        typer.echo(json.dumps(doc, indent=2, default=str))
+        echo_json(doc, indent=2)
     else:
         _print_eval(doc, Console())
     if not all(r.passed for r in results):

@@ -16,7 +16,6 @@ screen for a decision. A blocked draft needs an override reason to be approved.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from typing import Annotated
@@ -27,7 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
-from agent.cli.display import draft_panel
+from agent.cli.display import draft_panel, echo_json
 from agent.cli.options import BatchOpt, DbOpt, JsonOpt, ReviewerOpt, open_queue
 from prompts.errors import UserError
 
@@ -196,7 +195,7 @@ def review(
         **{k: tally[k] for k in ("approved", "rejected", "edited", "skipped")},
     }
     if as_json:
-        typer.echo(json.dumps(summary))
+        echo_json(summary)
     else:
         console.print(
             f"{escape(reviewer)}: {tally['approved']} approved, {tally['rejected']} rejected, "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
     JsonOpt,
@@ -154,7 +154,7 @@ def run(
             cohort, camp, settings, progress=progress, extra_contacts=contacts, full_scan=full_scan
         )
     if as_json:
-        typer.echo(json.dumps(summary, default=str))
+        echo_json(summary)
         return
     print_summary(summary, Console())
 

@@ -9,7 +9,6 @@ against the last run), so a scheduler can alert someone.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from agent.cli.display import echo_json
 from agent.cli.options import JsonOpt
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ def score(
             options, calibration_end=calibration_end, segment_by=tuple(segment_by or ())
         )
         if as_json:
-            typer.echo(json.dumps(report.as_dict(), indent=2))
+            echo_json(report.as_dict(), indent=2)
         else:
             _print_evaluation(report)
         return
@@ -261,7 +261,7 @@ def score(
         folder = load_settings().home_path / "scores" / output.stem
     run = run_scoring(options, output, history=folder, drift_threshold=drift_threshold)
     if as_json:
-        typer.echo(json.dumps(run.as_dict(), indent=2))
+        echo_json(run.as_dict(), indent=2)
     else:
         _print_run(run)
     if run.drift is not None:

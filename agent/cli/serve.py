@@ -7,12 +7,12 @@ app behind TLS.
 
 from __future__ import annotations
 
-import json
 import socket
 from typing import Annotated
 
 import typer
 
+from agent.cli.display import echo_json
 from agent.cli.options import DbOpt, JsonOpt, resolve_settings
 from agent.errors import WinbackError
 
@@ -54,9 +54,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     if as_json:
-        typer.echo(
-            json.dumps({"url": url, "host": host, "port": port, "tls_warning": bool(warning)})
-        )
+        echo_json({"url": url, "host": host, "port": port, "tls_warning": bool(warning)})
     else:
         typer.echo(f"winback reviews on {url} (Ctrl-C to stop)")
     run_server(engine, settings.home_path, host, port)

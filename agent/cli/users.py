@@ -10,12 +10,12 @@ It is never a command-line argument (it would land in the shell history and
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from typing import Annotated
 
 import typer
 
+from agent.cli.display import echo_json
 from agent.cli.options import DbOpt, JsonOpt, open_queue
 from agent.errors import WinbackError
 
@@ -46,7 +46,7 @@ def read_password() -> str:
 def _show(account: dict, as_json: bool, verb: str) -> None:
     data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in account.items()}
     if as_json:
-        typer.echo(json.dumps(data))
+        echo_json(data)
     else:
         state = "disabled" if account["disabled"] else "active"
         typer.echo(f"{verb} {account['name']} ({account['role']}, {state})")
@@ -79,11 +79,7 @@ def list_(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     with open_queue(db) as engine:
         rows = accounts.list_accounts(engine)
     if as_json:
-        typer.echo(
-            json.dumps(
-                [{k: str(v) if hasattr(v, "isoformat") else v for k, v in r.items()} for r in rows]
-            )
-        )
+        echo_json(rows)
         return
     if not rows:
         typer.echo("No accounts yet. Add one with `winback users add NAME --role reviewer`.")

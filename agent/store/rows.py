@@ -2,13 +2,19 @@
 
 SQLite has no timezone type: datetimes are written as UTC and read back naive,
 so every value passes through `as_utc`. `jsonable` turns a row into what the
-CLI prints with `--json` (ISO-8601 strings for datetimes).
+CLI prints with `--json` (ISO-8601 strings for datetimes) and `strict_json_value`
+turns any value into strict JSON data: NaN, infinities, pandas' NA and NaT
+become null (a cohort's empty `first_name` is NaN in pandas, and `NaN` is not
+JSON: strict parsers such as `jq` or JavaScript's `JSON.parse` reject it),
+numpy scalars become Python numbers, datetimes ISO-8601 strings.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import PurePath
 from typing import Any
 
 
@@ -39,5 +45,30 @@ def row_dict(row: Any) -> dict[str, Any]:
 
 
 def jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A row dict ready for json.dumps."""
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+    """A row dict ready for a strict `json.dumps` (see `strict_json_value`)."""
+    return {str(k): strict_json_value(v) for k, v in data.items()}
+
+
+def strict_json_value(value: Any) -> Any:
+    """`value` as strict JSON data: non-finite numbers and missing values as None, recursively."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas.NA; NaT is also a datetime
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): strict_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [strict_json_value(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    item = getattr(value, "item", None)  # numpy scalars (np.float64, np.int64, np.bool_)
+    if callable(item) and getattr(value, "shape", None) == ():
+        return strict_json_value(item())
+    tolist = getattr(value, "tolist", None)  # numpy arrays, pandas Series
+    if callable(tolist):
+        return strict_json_value(tolist())
+    return str(value)
