@@ -17,6 +17,7 @@ guard_policy: null              # null: guardrails/default_policy.yaml
 prompts: {segment_synthesis: 1, email_variants: 1, sms_variants: 1, push_variants: 1}
 baseline_copy: null             # null: prompts/baseline_copy.yaml
 personalize_top: 0              # one extra LLM call each for the N highest-value users
+link: null                      # landing page of the call to action (export adds UTM parameters)
 ```
 
 Every key is optional except `name`; unknown keys and wrong types are errors
@@ -73,6 +74,7 @@ class Campaign(BaseModel):
     prompts: dict[str, int] = Field(default_factory=dict)
     baseline_copy: str | None = None
     personalize_top: int = Field(0, ge=0, le=10_000)
+    link: str | None = Field(None, pattern=r"^https?://[^\s/]+", max_length=2000)
 
     @field_validator("channels")
     @classmethod
