@@ -148,7 +148,11 @@ def test_edit_is_rechecked_and_own_edit_cannot_be_approved(session, web_engine, 
     ana.goto(f"/batches/{batch_id}/variants/v-knee")
     assert ana.page.locator("mark.sev-block").count() >= 1
     ana.page.locator("article.message a").first.click()
-    ana.page.fill("textarea[name=body]", "Hi Sam, your yoga mat misses you. Come back this week!")
+    ana.page.fill(
+        "textarea[name=body]",
+        "Hi there, your yoga mat misses you. Come back this week! "
+        "You can unsubscribe from these e-mails at any time.",
+    )
     ana.page.click("button:has-text('Save and re-check')")
     assert "re-checked by the guardrails: verdict pass" in ana.page.inner_text("#done")
     ana.page.screenshot(path=str(shots / "edit-rechecked.png"), full_page=True)

@@ -141,7 +141,10 @@ def test_edit_is_rechecked_and_the_editor_cannot_approve_it(
         ).scalar_one()
     page = ana.get(f"/drafts/{draft_id}").text
     assert 'class="sev-block"' in page  # the finding highlighted in place
-    clean = "Hi Sam, your yoga mat misses you. Come back this week!"
+    clean = (
+        "Hi there, your yoga mat misses you. Come back this week! "
+        "You can unsubscribe from these e-mails at any time."
+    )
     saved = ana.post(f"/drafts/{draft_id}/edit", data={"csrf": csrf_of(page), "body": clean})
     assert saved.status_code == 303 and "edited-pass" in saved.headers["location"]
     assert "re-checked by the guardrails: verdict" in ana.get(saved.headers["location"]).text
