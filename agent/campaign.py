@@ -17,6 +17,7 @@ guard_policy: null              # null: guardrails/default_policy.yaml
 prompts: {segment_synthesis: 1, email_variants: 1, sms_variants: 1, push_variants: 1}
 baseline_copy: null             # null: prompts/baseline_copy.yaml
 personalize_top: 0              # one extra LLM call each for the N highest-value users
+four_eyes: true                 # web app: who ran or edited a draft cannot approve it
 link: null                      # landing page of the call to action (export adds UTM parameters)
 ```
 
@@ -74,6 +75,8 @@ class Campaign(BaseModel):
     prompts: dict[str, int] = Field(default_factory=dict)
     baseline_copy: str | None = None
     personalize_top: int = Field(0, ge=0, le=10_000)
+    # false relaxes four-eyes for a one-person team; the audit log then says so
+    four_eyes: bool = True
     link: str | None = Field(None, pattern=r"^https?://[^\s/]+", max_length=2000)
 
     @field_validator("channels")
