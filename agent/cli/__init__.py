@@ -26,6 +26,7 @@ from agent.cli.cohort import cohort_app
 from agent.cli.demo import demo
 from agent.cli.export import export
 from agent.cli.guard import guard_app
+from agent.cli.init import init
 from agent.cli.lift import lift
 from agent.cli.llm import llm_app
 from agent.cli.prompts import prompts_app
@@ -137,6 +138,7 @@ app.add_typer(queue_app, name="queue")
 app.add_typer(segments_app, name="segments")
 app.add_typer(users_app, name="users")
 app.command("demo")(demo)
+app.command("init")(init)
 app.command("run")(run)
 app.command("score")(score)
 app.command("review")(review)
