@@ -89,6 +89,19 @@ def llm_settings(recording_server, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture
+def llm_cli_env(llm_settings: Settings) -> dict[str, str]:
+    """The environment that points a `winback` command at `llm_settings` (cassette tests)."""
+    return {
+        "WINBACK_PROVIDER": "openai",
+        "WINBACK_BASE_URL": llm_settings.base_url,
+        "WINBACK_API_KEY": "sk-test-not-a-real-key",
+        "WINBACK_MODEL": llm_settings.model,
+        "WINBACK_MAX_RETRIES": "0",
+        "WINBACK_TIMEOUT": "900",  # recording on busy cores can be slow; replay is instant
+    }
+
+
 def llama_children() -> list[int]:
     """PIDs of llama_cpp.server processes whose parent is this test process."""
     pids = []

@@ -37,6 +37,17 @@ DRAFT_FIELDS = (
     "prompt",
     "personalization",
 )
+# what a control row never carries: the holdout is a user, an arm, a segment and a channel
+MESSAGE_FIELDS = (
+    "subject",
+    "body",
+    "address",
+    "incentive",
+    "verdict",
+    "variant",
+    "prompt",
+    "personalization",
+)
 CHUNK = 5000
 
 
@@ -68,18 +79,7 @@ def draft_row(batch_id: str, campaign: str, row: Mapping[str, Any], now: Any) ->
         created_at=now,
     )
     if arm == "control":
-        out.update(
-            status="control",
-            subject=None,
-            body=None,
-            address=None,
-            incentive=None,
-            verdict=None,
-            findings=[],
-            variant=None,
-            prompt=None,
-            personalization=None,
-        )
+        out.update(dict.fromkeys(MESSAGE_FIELDS), status="control", findings=[])
     else:
         if verdict not in VERDICTS:
             raise ValueError(f"draft verdict must be one of {VERDICTS}, got {verdict!r}")

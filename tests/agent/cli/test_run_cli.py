@@ -30,15 +30,8 @@ max_revisions: 0
 
 
 @pytest.fixture
-def llm_env(llm_settings, tmp_path):
-    return {
-        "WINBACK_PROVIDER": "openai",
-        "WINBACK_BASE_URL": llm_settings.base_url,
-        "WINBACK_API_KEY": "sk-test-not-a-real-key",
-        "WINBACK_MODEL": llm_settings.model,
-        "WINBACK_MAX_RETRIES": "0",
-        "WINBACK_LLM_RETRIES": "1",
-    }
+def llm_env(llm_cli_env):
+    return {**llm_cli_env, "WINBACK_LLM_RETRIES": "1"}
 
 
 @pytest.fixture

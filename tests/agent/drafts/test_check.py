@@ -22,6 +22,7 @@ from agent.drafts.check import (
     verdict_counts,
 )
 from agent.drafts.compose import compose, render_sample
+from agent.drafts.placeholders import DEFAULT_PLACEHOLDERS
 from agent.drafts.record import Draft, unrendered_body
 from agent.drafts.template import TemplateRejected
 from guardrails.batch_check import BatchStats
@@ -30,7 +31,7 @@ from guardrails.message import MessageError
 from guardrails.policy import default_policy
 from segments.incentives import load_incentive_catalog
 
-PLACEHOLDERS = ["first_name", "favorite_category", "days_since_last_activity", "incentive"]
+PLACEHOLDERS = list(DEFAULT_PLACEHOLDERS)
 CREEPY_EMAIL = {
     "subject": "We miss you",
     "preheader": "Since your divorce, you deserve a treat",

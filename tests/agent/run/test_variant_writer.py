@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.drafts.check import check_variant
+from agent.drafts.placeholders import DEFAULT_PLACEHOLDERS
 from agent.drafts.template import template_problems
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
@@ -12,7 +13,7 @@ from agent.llm.schemas import EmailVariant
 from agent.run.variant_writer import variant_problems, write_variants
 from guardrails.policy import default_policy
 
-PLACEHOLDERS = ["first_name", "favorite_category", "days_since_last_activity", "incentive"]
+PLACEHOLDERS = list(DEFAULT_PLACEHOLDERS)
 SEGMENT = {
     "cluster_id": 0,
     "name": "Silent loyalists",
