@@ -26,12 +26,11 @@ The CLI and the run call these functions; none of them builds a guardrails
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from agent.drafts.compose import compose, render_preview, render_sample
 from agent.drafts.placeholders import SAMPLE_VALUES
-from agent.drafts.record import Draft, VerdictName
+from agent.drafts.record import CheckedDraft, Draft, VerdictName
 from agent.drafts.template import MissingPlaceholderValue, TemplateRejected
 from guardrails.batch_check import BatchStats, RenderedMessage, check_batch
 from guardrails.check_message import check_message
@@ -104,7 +103,7 @@ def check_drafts(
     *,
     full_scan: bool = False,
     stats: BatchStats | None = None,
-) -> list[Draft]:
+) -> list[CheckedDraft]:
     """The drafts, in order, each with its verdict and findings (batch path, see module doc)."""
     rendered = [d for d in drafts if d.rendered]
     items = [
@@ -128,7 +127,7 @@ def check_drafts(
             found += _model_findings(d.variant_findings)
         else:
             found = [missing_value_finding(str(d.unrendered))]
-        out.append(replace(d, verdict=verdict_of(found), findings=found))
+        out.append(CheckedDraft(d, verdict_of(found), found))
     return out
 
 
@@ -190,13 +189,11 @@ def missing_value_finding(placeholder: str) -> dict[str, Any]:
     ).to_dict()
 
 
-def verdict_counts(drafts: Iterable[Draft]) -> dict[str, int]:
+def verdict_counts(checked: Iterable[CheckedDraft]) -> dict[str, int]:
     """How many checked drafts pass, warn and block."""
     counts = {"pass": 0, "warn": 0, "block": 0}
-    for d in drafts:
-        if d.verdict is None:
-            raise ValueError(f"draft for user {d.user_id} ({d.channel}) was never checked")
-        counts[d.verdict] += 1
+    for c in checked:
+        counts[c.verdict] += 1
     return counts
 
 

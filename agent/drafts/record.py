@@ -1,12 +1,15 @@
 """The draft record: one user's message on one channel, from render to the queue.
 
 A `Draft` is made once per (user, channel) by the render stage
-(`agent.run.render_stage`), may be given a personal opening
-(`agent.drafts.personal_touch`), is checked by `agent.drafts.check.check_drafts`
-and is written by the store stage through `to_row`, the one mapping from the
-record to the `drafts` table. It is frozen: a stage that changes a draft
-returns a new one (`dataclasses.replace`), so what the render produced and what
-the check decided cannot be confused or half-applied.
+(`agent.run.render_stage`) and may be given a personal opening
+(`agent.drafts.personal_touch`). `agent.drafts.check.check_drafts` turns each
+into a `CheckedDraft`: the draft, its verdict and its findings. Only a
+checked draft has a `to_row`, the one mapping from the record to the `drafts`
+table, so an unchecked draft cannot reach the queue. Both are frozen: a stage
+that changes a draft returns a new one, so what the render produced and what
+the check decided cannot be confused or half-applied. (The check wraps the
+draft instead of copying it with a verdict: 100,000 drafts are checked per
+run, and a three-field wrapper costs a fraction of a twenty-field copy.)
 
 Control users never get a `Draft`: the holdout is recorded by the store stage
 as bare (user, arm, channel) rows.
@@ -23,7 +26,7 @@ VerdictName = Literal["pass", "warn", "block"]
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """One rendered message for one user and channel, and (once checked) its verdict.
+    """One rendered message for one user and channel, before the guardrails.
 
     `template_id` names the exact template the guardrails' batch path groups by
     (a personal opening makes it unique to the user); `variant` is the name
@@ -53,8 +56,6 @@ class Draft:
     body_template: str | None = None
     variant_findings: tuple[dict[str, Any], ...] = ()
     unrendered: str | None = None
-    verdict: VerdictName | None = None
-    findings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rendered(self) -> bool:
@@ -73,24 +74,32 @@ class Draft:
             "values": {k: str(v) for k, v in self.values.items()},
         }
 
+
+@dataclass(frozen=True, slots=True)
+class CheckedDraft:
+    """A draft and what the guardrails said about it: ready for the queue."""
+
+    draft: Draft
+    verdict: VerdictName
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
     def to_row(self) -> dict[str, Any]:
         """The row `agent.store.drafts.insert_drafts` writes (the one record-to-table mapping)."""
-        if self.verdict is None:
-            raise ValueError(f"draft for user {self.user_id} ({self.channel}) was never checked")
+        d = self.draft
         return {
-            "user_id": self.user_id,
-            "arm": self.arm,
-            "channel": self.channel,
-            "segment": self.segment,
-            "variant": self.variant,
-            "address": self.address,
-            "subject": self.subject,
-            "body": self.body,
-            "incentive": self.incentive,
+            "user_id": d.user_id,
+            "arm": d.arm,
+            "channel": d.channel,
+            "segment": d.segment,
+            "variant": d.variant,
+            "address": d.address,
+            "subject": d.subject,
+            "body": d.body,
+            "incentive": d.incentive,
             "verdict": self.verdict,
             "findings": self.findings,
-            "prompt": self.prompt,
-            "personalization": self.personalization(),
+            "prompt": d.prompt,
+            "personalization": d.personalization(),
         }
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from agent.campaign import Campaign
 from agent.drafts.check import check_drafts, verdict_counts
 from agent.drafts.personal_touch import personalize
-from agent.drafts.record import Draft
+from agent.drafts.record import CheckedDraft, Draft
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
 from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
@@ -125,6 +125,7 @@ def run_batch(
     )
     plan = BatchPlan()
     drafts: list[Draft] = []
+    checked: list[CheckedDraft] = []
     guard_stats = None
     withdrawn = ineligible = 0
     personal = {"users": 0, "failed": 0}
@@ -168,12 +169,12 @@ def run_batch(
                     )
             guard_stats = BatchStats()
             with progress.stage("guardrails", total=len(drafts)) as task:
-                drafts = check_drafts(
+                checked = check_drafts(
                     drafts, catalog, policy, full_scan=full_scan, stats=guard_stats
                 )
-                task.advance(len(drafts))
+                task.advance(len(checked))
         new = store_drafts(
-            engine, batch.batch_id, campaign, eligible, arms, channel_ok, drafts, progress
+            engine, batch.batch_id, campaign, eligible, arms, channel_ok, checked, progress
         )
         usage = llm.usage.summary()
         model, provider = llm.model, llm.provider
@@ -198,7 +199,7 @@ def run_batch(
         },
         "suppression": sup.as_dict(),
         "arms": split.as_dict(),
-        "verdicts": verdict_counts(drafts),
+        "verdicts": verdict_counts(checked),
         "drafts": {"messages": len(drafts), "new": new},
         "llm": {**usage, "model": model, "provider": provider},
         "segments": [
@@ -238,7 +239,7 @@ def run_batch(
         seconds=summary["seconds"],
     )
     _record_batch_meta(engine, batch.batch_id, prompts_used, model, provider)
-    summary["sample"] = _samples(drafts)
+    summary["sample"] = _samples(checked)
     return summary
 
 
@@ -254,11 +255,12 @@ def _record_batch_meta(
         )
 
 
-def _samples(drafts: list[Draft]) -> list[dict[str, Any]]:
+def _samples(checked: list[CheckedDraft]) -> list[dict[str, Any]]:
     """One rendered treatment draft per segment and channel, for display."""
     seen: set[tuple[str, str]] = set()
     out = []
-    for d in drafts:
+    for c in checked:
+        d = c.draft
         key = (d.segment or "", d.channel)
         if d.arm != "treatment" or key in seen:
             continue
@@ -270,8 +272,8 @@ def _samples(drafts: list[Draft]) -> list[dict[str, Any]]:
                 "variant": d.variant,
                 "subject": d.subject,
                 "body": d.body,
-                "verdict": d.verdict,
-                "findings": d.findings,
+                "verdict": c.verdict,
+                "findings": c.findings,
             }
         )
     return out

@@ -1,6 +1,7 @@
 """The queue stage: checked drafts and the control holdout into the store, idempotently.
 
-Drafts are written through `Draft.to_row` (the one record-to-table mapping)
+Checked drafts are written through `CheckedDraft.to_row` (the one
+record-to-table mapping)
 and `agent.store.drafts.insert_drafts` (chunked, `ON CONFLICT DO NOTHING` on
 campaign, user and channel), so a re-run after an interruption inserts only
 what is missing. Control users are recorded as bare (user, arm, channel)
@@ -15,7 +16,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from agent.campaign import Campaign
-from agent.drafts.record import Draft
+from agent.drafts.record import CheckedDraft
 from agent.run.progress import StageProgress
 from agent.store.drafts import insert_drafts
 
@@ -38,11 +39,11 @@ def store_drafts(
     frame: pd.DataFrame,
     arms: pd.Series,
     channel_ok: dict[str, pd.Series],
-    drafts: list[Draft],
+    checked: list[CheckedDraft],
     progress: StageProgress,
 ) -> int:
     """Insert checked drafts and control records idempotently; return how many were new."""
-    rows = [d.to_row() for d in drafts]
+    rows = [c.to_row() for c in checked]
     rows += control_rows(frame, arms, channel_ok, campaign.channels)
     with progress.stage("queue", total=len(rows)) as task:
         return insert_drafts(engine, batch_id, campaign.name, rows, on_chunk=task.advance)

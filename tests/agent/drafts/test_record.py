@@ -1,4 +1,4 @@
-"""The draft record: frozen, one mapping to the `drafts` table, stored and read back as written."""
+"""The draft record: frozen, checked before it has a row, stored and read back as written."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from agent.campaign import Campaign
 from agent.drafts.placeholders import DEFAULT_PLACEHOLDERS, sample_value
-from agent.drafts.record import Draft, unrendered_body
+from agent.drafts.record import CheckedDraft, Draft, unrendered_body
 from agent.store import get_draft, insert_drafts, list_drafts, start_batch
 from agent.store.drafts import DRAFT_FIELDS
 from tests.agent.conftest import CONFIG
@@ -23,7 +23,7 @@ INCENTIVE = {
 }
 
 
-def checked(**extra) -> Draft:
+def draft(**extra) -> Draft:
     fields = {
         "user_id": "u1",
         "arm": "treatment",
@@ -39,16 +39,15 @@ def checked(**extra) -> Draft:
         "variant": "c0-email-v1+personal",
         "prompt": "email_variants@1+personal_touch@1",
         "body_template": "Hi {{ first_name }}, it has been {{ days_since_last_activity }} days.",
-        "verdict": "pass",
-        "findings": [],
     }
     return Draft(**{**fields, **extra})
 
 
 def test_to_row_is_the_tables_fields_and_personalization_is_what_was_allowed() -> None:
-    row = checked().to_row()
+    row = CheckedDraft(draft(), "pass").to_row()
     assert tuple(row) == DRAFT_FIELDS  # every column the store takes, nothing else
     assert row["variant"] == "c0-email-v1+personal" and row["incentive"] == INCENTIVE
+    assert row["verdict"] == "pass" and row["findings"] == []
     # values as the guardrails saw them in the text: strings
     assert row["personalization"] == {
         "first_name": "Sam",
@@ -56,13 +55,15 @@ def test_to_row_is_the_tables_fields_and_personalization_is_what_was_allowed() -
     }
 
 
-def test_a_draft_is_frozen_and_an_unchecked_one_cannot_be_stored() -> None:
-    draft = checked(verdict=None)
+def test_a_draft_is_frozen_and_only_a_checked_one_has_a_row() -> None:
+    d = draft()
     with pytest.raises(dataclasses.FrozenInstanceError):
-        draft.verdict = "pass"  # type: ignore[misc]
-    with pytest.raises(ValueError, match="u1 \\(email\\) was never checked"):
-        draft.to_row()
-    assert dataclasses.replace(draft, verdict="warn").to_row()["verdict"] == "warn"
+        d.body = "changed"  # type: ignore[misc]
+    assert not hasattr(d, "to_row")
+    checked = CheckedDraft(d, "warn", [{"code": "x"}])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        checked.verdict = "pass"  # type: ignore[misc]
+    assert checked.draft is d and checked.to_row()["verdict"] == "warn"
 
 
 @pytest.mark.parametrize(
@@ -74,34 +75,32 @@ def test_a_draft_is_frozen_and_an_unchecked_one_cannot_be_stored() -> None:
     ],
 )
 def test_prompts_that_wrote_the_copy(prompt: str | None, prompts: list[str]) -> None:
-    assert checked(prompt=prompt).prompts == prompts
+    assert draft(prompt=prompt).prompts == prompts
 
 
 def test_unrendered_draft_names_the_missing_value() -> None:
-    draft = checked(
+    unrendered = draft(
         template_id=None,
         variant=None,
         prompt=None,
         subject=None,
         body=unrendered_body("favorite_category"),
         unrendered="favorite_category",
-        verdict="block",
     )
-    assert not draft.rendered and checked().rendered
-    assert draft.body == "(not rendered: no value for {{ favorite_category }})"
-    assert draft.to_row()["variant"] is None
+    assert not unrendered.rendered and draft().rendered
+    assert unrendered.body == "(not rendered: no value for {{ favorite_category }})"
+    assert CheckedDraft(unrendered, "block").to_row()["variant"] is None
 
 
 def test_stored_and_read_back_as_written(engine: Engine) -> None:
     batch = start_batch(engine, "spring", "fp", config=CONFIG, prompts={})
     finding = {"code": "x", "category": "c", "severity": "warn", "start": 0, "end": 2,
                "message": "m", "field": "text"}  # fmt: skip
-    drafts = [checked(), checked(user_id="u2", verdict="warn", findings=[finding])]
-    assert insert_drafts(engine, batch.batch_id, "spring", [d.to_row() for d in drafts]) == 2
-    for draft, stored in zip(drafts, list_drafts(engine, batch_id=batch.batch_id), strict=True):
+    checked = [CheckedDraft(draft(), "pass"), CheckedDraft(draft(user_id="u2"), "warn", [finding])]
+    assert insert_drafts(engine, batch.batch_id, "spring", [c.to_row() for c in checked]) == 2
+    for c, stored in zip(checked, list_drafts(engine, batch_id=batch.batch_id), strict=True):
         again = get_draft(engine, stored["id"])
-        row = draft.to_row()
-        assert {k: again[k] for k in DRAFT_FIELDS} == row
+        assert {k: again[k] for k in DRAFT_FIELDS} == c.to_row()
         assert again["status"] == "pending"
 
 
