@@ -17,13 +17,22 @@ allow-listed values and the recipient's first name pass). Channel and offer
 checks depend on the whole rendered text and are cheap, so they run per
 message.
 
+The semantic layer reads each template's stand-in text and each value of at
+least `SEMANTIC_MIN_WORDS` words, once (its own cache is keyed by sentence).
+An optional `judge` (see `guardrails.judge`) is asked once per distinct
+template; its findings are mapped like any template finding and can only add
+to a verdict. `BatchStats.layers` names the layers that ran.
+
 What this cannot see is a finding that only exists across a boundary
 between template text and a value (e.g. "since your {{ event }}" with the
 value "divorce" is caught, because "divorce" is flagged on its own, but a
 name split across a literal and a value is not). Therefore a deterministic
-sample (`sample_rate`, at least `min_sample` messages) is also fully scanned,
-and the full-scan verdict wins where they disagree (counted in
-`BatchStats.disagreements`); `full_scan=True` fully scans everything.
+sample (`sample_rate`, at least `min_sample` messages) is also fully scanned
+by the rule and PII layers, and the full-scan verdict wins where they
+disagree (counted in `BatchStats.disagreements`); the learned layers'
+findings are carried over, not re-computed (embedding every sampled message
+would cost more than the rest of the batch). `full_scan=True` fully scans
+everything, the semantic layer included.
 
 Placeholders are Jinja-style `{{ name }}`, the only syntax the variant gate
 lets through. A value that is missing leaves the placeholder in the text,
@@ -39,7 +48,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guardrails.check_message import channel_findings, check_messages, text_findings
-from guardrails.findings import Finding, Verdict
+from guardrails.findings import Finding, Verdict, verdict_of
+from guardrails.judge import Judge, to_findings
 from guardrails.message import Message
 from guardrails.pii_engine import analyze_texts
 from guardrails.pii_findings import pii_findings, value_spans
@@ -47,6 +57,10 @@ from guardrails.policy import Policy, default_policy
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
 STAND_IN = "X"
+# findings of the learned layers: the sample re-scan does not repeat them (see check_batch)
+LEARNED = ("semantic_", "judge_")
+# a substituted value is read by the semantic layer when it has at least this many words
+SEMANTIC_MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,8 @@ class BatchStats:
     values_scanned: int = 0
     full_scans: int = 0
     disagreements: list[str] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)
+    judge_calls: int = 0
 
 
 @dataclass(frozen=True)
@@ -166,12 +182,16 @@ def check_batch(
     min_sample: int = 20,
     stats: BatchStats | None = None,
     model_name: str | None = None,
+    judge: Judge | None = None,
 ) -> list[Verdict]:
     """Verdicts for templated messages, in order (see module doc)."""
     policy = policy or default_policy()
     stats = stats if stats is not None else BatchStats()
     items = list(items)
     stats.messages = len(items)
+    semantic_on = policy.semantic.get("enabled", True)
+    stats.layers = ["pii", "rules", *(["semantic"] if semantic_on else []), "channel"]
+    stats.layers += ["judge"] if judge is not None else []
     if full_scan:
         stats.full_scans = len(items)
         return check_messages([to_message(i) for i in items], policy, model_name)
@@ -189,9 +209,19 @@ def check_batch(
     stats.templates_scanned, stats.values_scanned = len(parsed), len(distinct_values)
     # PII with no allow-list here: the allow-list needs the rendered message
     raw: dict[str, list[Finding]] = {}
+    templates = {p.scan_text for p in parsed.values()}
     for text, res in zip(scan_texts, results, strict=True):
-        raw[text] = pii_findings(text, res, policy, field="_") + text_findings(text, policy, "_")
-    template_found = {t: raw[p.scan_text] for t, p in parsed.items()}
+        semantic = text in templates or len(text.split()) >= SEMANTIC_MIN_WORDS
+        raw[text] = pii_findings(text, res, policy, field="_") + text_findings(
+            text, policy, "_", semantic=semantic
+        )
+    template_found = {t: list(raw[p.scan_text]) for t, p in parsed.items()}
+    if judge is not None:
+        before = getattr(judge, "calls", None)
+        for t, p in parsed.items():
+            template_found[t] += to_findings(p.scan_text, judge(p.scan_text), "_")
+        if before is not None:
+            stats.judge_calls = judge.calls - before
     value_found = {v: raw[v] for v in distinct_values}
     allow_codes = {e.code for e in policy.pii_entities.values() if e.allow_in_values}
 
@@ -210,7 +240,7 @@ def check_batch(
             mapped = [_map_template_finding(f, p, subs) for f in template_found[template]]
             for start, value in subs:
                 if value not in value_found:  # a missing value left "{{ name }}" in the text
-                    value_found[value] = text_findings(value, policy, "_")
+                    value_found[value] = text_findings(value, policy, "_", semantic=False)
                 mapped += [f.shifted(start) for f in value_found[value]]
             for f in mapped:
                 span = text[f.start : f.end]
@@ -227,10 +257,13 @@ def check_batch(
     if len(sample) < min(min_sample, len(items)):
         sample = sorted(set(sample) | set(range(0, len(items), max(1, len(items) // min_sample))))
         sample = sample[: max(min_sample, len(sample))]
-    full = check_messages([to_message(items[i]) for i in sample], policy, model_name)
+    sampled = [to_message(items[i]) for i in sample]
+    full = check_messages(sampled, policy, model_name, semantic=False)
     stats.full_scans = len(sample)
     for i, verdict in zip(sample, full, strict=True):
-        if verdict.verdict != verdicts[i].verdict:
+        learned = [f for f in verdicts[i].findings if f.code.startswith(LEARNED)]
+        others = [f for f in verdicts[i].findings if not f.code.startswith(LEARNED)]
+        if verdict.verdict != verdict_of(others):
             stats.disagreements.append(verdict.id)
-            verdicts[i] = verdict
+            verdicts[i] = Verdict.of(verdict.id, [*verdict.findings, *learned], "full")
     return verdicts

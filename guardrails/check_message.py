@@ -33,12 +33,18 @@ def rules_for(policy: Policy) -> list[Rule]:
 
 
 def text_findings(
-    text: str, policy: Policy, field: str = "text", first_name: str | None = None
+    text: str,
+    policy: Policy,
+    field: str = "text",
+    first_name: str | None = None,
+    semantic: bool = True,
 ) -> list[Finding]:
-    """Creepy-factor and template-syntax findings of one text (no PII, no channel).
+    """Creepy-factor (rules, then the semantic layer) and template-syntax findings of one
+    text (no PII, no channel).
 
     A rule match that is exactly the recipient's first name is dropped: Christian,
-    Faith or Grace are names here, not beliefs.
+    Faith or Grace are names here, not beliefs. `semantic=False` leaves out the
+    semantic layer (the batch path's sample re-scan compares the other layers).
     """
     name = (first_name or "").strip().lower()
     found = [
@@ -47,6 +53,10 @@ def text_findings(
         for f in rule.check(text, field)
         if not name or text[f.start : f.end].lower() != name
     ]
+    if semantic:
+        from guardrails.semantic.layer import semantic_findings  # numpy: only when checking
+
+        found += semantic_findings(text, policy, field, first_name)
     return found + check_template_leftovers(text, policy, field)
 
 
@@ -68,6 +78,7 @@ def check_messages(
     policy: Policy | None = None,
     model_name: str | None = None,
     pii: bool = True,
+    semantic: bool = True,
 ) -> list[Verdict]:
     """Full-scan verdicts for `messages`, in order."""
     policy = policy or default_policy()
@@ -79,7 +90,7 @@ def check_messages(
         found[i] += pii_findings(
             text, res, policy, first_name=m.first_name, allowed_values=m.allowed_values, field=name
         )
-        found[i] += text_findings(text, policy, name, m.first_name)
+        found[i] += text_findings(text, policy, name, m.first_name, semantic)
     return [Verdict.of(m.id, f, "full") for m, f in zip(messages, found, strict=True)]
 
 

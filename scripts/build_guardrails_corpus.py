@@ -65,7 +65,7 @@ TRAIN_FRAMES = {
         ["Du nouveau pour toi", "Un petit mot", "Cette semaine"],
     ),
     "de": (
-        ["Hallo {n},", "Hi {n}!", "Liebe Grüße, {n}:"],
+        ["Hallo {n},", "Hi {n}!", "Hey {n},"],
         ["Buch in der App.", "Mehr in der App.", "Bis bald!"],
         ["STOP an 12345 zum Abmelden", "Antworte STOP zum Abbestellen"],
         ["Abmelden", "Newsletter abbestellen"],

@@ -1,12 +1,18 @@
-"""Score the guardrails on `corpus.jsonl`: recall per category, false-block rate.
+"""Score guard verdicts against the labelled corpus: creepy and PII, by language and category.
 
-Each corpus line is a guard-check message plus `expected` (`block` for a
-violation, `pass` for clean copy) and `category`. A violation counts as
-caught when the verdict is `block`; clean copy counts as a false block when
-the verdict is `block` (a `warn` still reaches the reviewer and is not a
-false block). "Presidio alone" is the same analyzer flagging a message when
-it reports any entity with score >= 0.4, which is what you get without the
-allow-list and the creepy-factor rules.
+The corpus rows (`guardrails/eval/corpus/{train,dev,test}.jsonl`) are guard
+check messages plus `expected` (`block` or `pass`), `category` and `lang`.
+Verdicts are the `winback guard check --json` lines for those rows, from any
+guard (this one, the previous word-list guard run from its own source tree,
+or "Presidio alone"), so every guard is measured through the same contract.
+
+- creepy recall: share of creepy-factor violations (the 15 rule categories)
+  that are blocked;
+- PII recall: share of PII violations blocked by a `pii` finding;
+- false blocks: share of clean rows that are blocked at all (what a reviewer
+  loses), split into blocked by a creepy, a PII, or a channel/other finding.
+
+A `warn` is not a block: it reaches the reviewer with the finding shown.
 """
 
 from __future__ import annotations
@@ -16,100 +22,136 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from guardrails.check_message import check_messages
-from guardrails.message import parse_message
-from guardrails.pii_engine import analyze_texts
-
-CORPUS = Path(__file__).with_name("corpus.jsonl")
-# Presidio's format-PII entities: what Presidio alone is for, without names and places
-FORMAT_PII = {
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "US_SSN",
-    "IBAN_CODE",
-    "IP_ADDRESS",
-    "US_BANK_NUMBER",
-    "US_PASSPORT",
-    "US_DRIVER_LICENSE",
-    "CRYPTO",
-    "STREET_ADDRESS",
-}
-
-
-def load_corpus(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """The labelled rows of the corpus."""
-    lines = Path(path or CORPUS).read_text("utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+CORPUS_DIR = Path(__file__).with_name("corpus")
+CREEPY = (
+    "health",
+    "body",
+    "pregnancy",
+    "disability",
+    "religion",
+    "sexuality_gender",
+    "ethnicity",
+    "politics",
+    "financial",
+    "criminal",
+    "age",
+    "family",
+    "surveillance",
+    "shaming",
+    "urgency",
+)
+LANGS = ("en", "es", "fr", "de")
 
 
-def evaluate(path: str | Path | None = None) -> dict[str, Any]:
-    """Per-category recall and clean false-block rate, ours and Presidio's alone."""
-    rows = load_corpus(path)
-    messages = [parse_message(r, r["id"]) for r in rows]
-    verdicts = check_messages(messages)
-    texts = [" \n".join(t for _, t in m.fields()) for m in messages]
-    raw = analyze_texts(texts)
-    presidio = [any(r.score >= 0.4 for r in res) for res in raw]
-    formats = [any(r.score >= 0.4 and r.entity_type in FORMAT_PII for r in res) for res in raw]
-    per: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"n": 0, "ours": 0, "presidio": 0, "format": 0}
-    )
+def load_split(split: str = "test", path: str | Path | None = None) -> list[dict[str, Any]]:
+    """The labelled rows of one split (or of the JSONL file at `path`)."""
+    p = Path(path) if path else CORPUS_DIR / f"{split}.jsonl"
+    return [json.loads(line) for line in p.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _blocked_by(verdict: dict[str, Any]) -> set[str]:
+    """Kinds of blocking findings: 'creepy', 'pii', 'other'."""
+    kinds = set()
+    for f in verdict.get("findings", []):
+        if f["severity"] != "block":
+            continue
+        cat = f["category"]
+        kinds.add("pii" if cat == "pii" else "creepy" if cat in CREEPY else "other")
+    return kinds
+
+
+def _rate(hit: int, n: int) -> float | None:
+    return hit / n if n else None
+
+
+def score(rows: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Recall and false blocks overall, per language and per category (see module doc)."""
+    by_id = {v["id"]: v for v in verdicts}
+    cells: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses = []
-    for row, verdict, p, fmt in zip(rows, verdicts, presidio, formats, strict=True):
-        cat = row["category"] if row["expected"] == "block" else "clean"
-        per[cat]["n"] += 1
-        per[cat]["ours"] += verdict.verdict == "block"
-        per[cat]["presidio"] += p
-        per[cat]["format"] += fmt
-        if (verdict.verdict == "block") != (row["expected"] == "block"):
-            misses.append(
-                (
-                    row["id"],
-                    row["category"],
-                    verdict.verdict,
-                    row["text"][:90],
-                    [f.code for f in verdict.findings],
-                )
-            )
-    violations = [c for c in per if c != "clean"]
-    total = sum(per[c]["n"] for c in violations)
-    return {
-        "per_category": dict(per),
-        "violations": total,
-        "recall": sum(per[c]["ours"] for c in violations) / total,
-        "presidio_recall": sum(per[c]["presidio"] for c in violations) / total,
-        "format_recall": sum(per[c]["format"] for c in violations) / total,
-        "clean": per["clean"]["n"],
-        "false_block_rate": per["clean"]["ours"] / per["clean"]["n"],
-        "presidio_false_block_rate": per["clean"]["presidio"] / per["clean"]["n"],
-        "format_false_block_rate": per["clean"]["format"] / per["clean"]["n"],
-        "misses": misses,
-    }
+    for row in rows:
+        v = by_id[row["id"]]
+        blocked = v["verdict"] == "block"
+        kinds = _blocked_by(v)
+        lang, cat = row.get("lang", "en"), row["category"]
+        if row["expected"] == "pass":
+            for key in ("clean", f"clean:{lang}"):
+                cells[key]["n"] += 1
+                cells[key]["blocked"] += blocked
+                cells[key]["creepy"] += "creepy" in kinds
+                cells[key]["pii"] += "pii" in kinds
+                cells[key]["other"] += "other" in kinds
+            if blocked:
+                misses.append(("false block", row, v))
+            continue
+        group = "creepy" if cat in CREEPY else "pii" if cat == "pii" else None
+        if group is None:
+            continue
+        caught = blocked if group == "creepy" else "pii" in kinds
+        for key in (group, f"{group}:{lang}", f"cat:{cat}", f"cat:{cat}:{lang}"):
+            cells[key]["n"] += 1
+            cells[key]["caught"] += caught
+        if not caught:
+            misses.append(("miss", row, v))
+    out: dict[str, Any] = {"cells": {k: dict(c) for k, c in cells.items()}, "misses": misses}
+    out["creepy_recall"] = _rate(cells["creepy"]["caught"], cells["creepy"]["n"])
+    out["pii_recall"] = _rate(cells["pii"]["caught"], cells["pii"]["n"])
+    out["false_block_rate"] = _rate(cells["clean"]["blocked"], cells["clean"]["n"])
+    out["creepy_false_block_rate"] = _rate(cells["clean"]["creepy"], cells["clean"]["n"])
+    out["pii_false_block_rate"] = _rate(cells["clean"]["pii"], cells["clean"]["n"])
+    return out
 
 
-def format_table(report: dict[str, Any]) -> str:
-    """A Markdown table of the report."""
-    lines = [
-        "| category | messages | guardrails | Presidio alone, any entity "
-        "| Presidio alone, format PII only |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    per = report["per_category"]
-    for cat in sorted(c for c in per if c != "clean"):
-        d = per[cat]
-        lines.append(
-            f"| {cat} | {d['n']} | {d['ours'] / d['n']:.0%} | {d['presidio'] / d['n']:.0%} "
-            f"| {d['format'] / d['n']:.0%} |"
-        )
-    lines.append(
-        f"| **all violations** | {report['violations']} | **{report['recall']:.1%}** | "
-        f"{report['presidio_recall']:.1%} | {report['format_recall']:.1%} |"
-    )
-    c = per["clean"]
-    lines.append(
-        f"| **clean: false blocks** | {report['clean']} | **{report['false_block_rate']:.1%}** "
-        f"({c['ours']}) | {report['presidio_false_block_rate']:.1%} ({c['presidio']}) "
-        f"| {report['format_false_block_rate']:.1%} ({c['format']}) |"
-    )
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
+
+
+def _cell(report: dict[str, Any], key: str, num: str) -> str:
+    c = report["cells"].get(key, {})
+    return _pct(_rate(c.get(num, 0), c.get("n", 0)))
+
+
+def language_table(reports: dict[str, dict[str, Any]]) -> str:
+    """Per language: creepy recall, PII recall, clean false blocks, for each guard."""
+    names = list(reports)
+    head = "| language | measure | " + " | ".join(names) + " |"
+    lines = [head, "|---|---|" + "---:|" * len(names)]
+    first = reports[names[0]]["cells"]
+    for lang in ("all", *LANGS):
+        sfx = "" if lang == "all" else f":{lang}"
+        n_c = first.get(f"creepy{sfx}", {}).get("n", 0)
+        n_p = first.get(f"pii{sfx}", {}).get("n", 0)
+        n_k = first.get(f"clean{sfx}", {}).get("n", 0)
+        for label, key, num in (
+            (f"creepy recall (n={n_c})", f"creepy{sfx}", "caught"),
+            (f"PII recall (n={n_p})", f"pii{sfx}", "caught"),
+            (f"clean blocked, any reason (n={n_k})", f"clean{sfx}", "blocked"),
+            ("clean blocked by a creepy finding", f"clean{sfx}", "creepy"),
+            ("clean blocked by a PII finding", f"clean{sfx}", "pii"),
+        ):
+            cells = " | ".join(_cell(reports[g], key, num) for g in names)
+            lines.append(f"| {lang} | {label} | {cells} |")
     return "\n".join(lines)
+
+
+def category_table(reports: dict[str, dict[str, Any]]) -> str:
+    """Per violation category: recall for each guard."""
+    names = list(reports)
+    lines = ["| category | n | " + " | ".join(names) + " |", "|---|---:|" + "---:|" * len(names)]
+    first = reports[names[0]]["cells"]
+    for cat in (*CREEPY, "pii"):
+        n = first.get(f"cat:{cat}", {}).get("n", 0)
+        if n:
+            cells = " | ".join(_cell(reports[g], f"cat:{cat}", "caught") for g in names)
+            lines.append(f"| {cat} | {n} | {cells} |")
+    return "\n".join(lines)
+
+
+def miss_lines(report: dict[str, Any], limit: int = 20) -> list[str]:
+    """The first `limit` misses and false blocks, one Markdown bullet each."""
+    out = []
+    for kind, row, v in report["misses"][:limit]:
+        codes = ", ".join(sorted({f["code"] for f in v["findings"] if f["severity"] == "block"}))
+        text = " ".join(row["text"].split())
+        out.append(f"- {kind} ({row['category']}, {row.get('lang', 'en')}): “{text}” {codes}")
+    return out

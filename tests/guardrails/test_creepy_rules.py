@@ -1,4 +1,7 @@
-"""Creepy-factor rules as tables: a positive and a negative row per rule."""
+"""Creepy-factor rules as tables: a positive and a negative row per rule.
+
+The word-list layer alone (`semantic=False`): the semantic layer has its own tests.
+"""
 
 from __future__ import annotations
 
@@ -91,17 +94,21 @@ ROWS = [
 
 @pytest.mark.parametrize(("text", "expected"), ROWS)
 def test_rules_table(text, expected, assert_findings):
-    assert_findings(text_findings(text, default_policy()), text, expected)
+    assert_findings(text_findings(text, default_policy(), semantic=False), text, expected)
 
 
 def test_recipient_first_name_is_not_a_belief(assert_findings):
     text = "Hi Christian, new HIIT times."
-    assert_findings(text_findings(text, default_policy(), first_name="Christian"), text, [])
-    assert text_findings(text, default_policy()) != []
+    assert_findings(
+        text_findings(text, default_policy(), first_name="Christian", semantic=False), text, []
+    )
+    assert text_findings(text, default_policy(), semantic=False) != []
 
 
 def test_reviewer_message_quotes_the_span():
-    (finding,) = text_findings("Since your divorce, you deserve a treat", default_policy())
+    (finding,) = text_findings(
+        "Since your divorce, you deserve a treat", default_policy(), semantic=False
+    )
     assert finding.message == "Refers to family status or a relationship event: 'divorce'"
     assert finding.severity == "block"
 
@@ -116,7 +123,10 @@ def test_policy_can_soften_disable_and_extend_a_rule(tmp_path):
     )
     policy = load_policy(path)
     found = {
-        f.code: f.severity for f in text_findings("At your age? Lazy! Sniffles? Diabetes", policy)
+        f.code: f.severity
+        for f in text_findings("At your age? Lazy! Sniffles? Diabetes", policy, semantic=False)
     }
     assert found == {"creepy_age": "warn", "creepy_health": "block"}
-    assert len(text_findings("Diabetes and sniffles", policy)) == 1  # terms replaced, not added
+    assert (
+        len(text_findings("Diabetes and sniffles", policy, semantic=False)) == 1
+    )  # terms replaced, not added

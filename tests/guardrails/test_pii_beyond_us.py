@@ -1,0 +1,84 @@
+"""PII beyond US formats, as tables through the real Presidio analyzer and our recognizers.
+
+Each row: a message, and the PII codes with the flagged text it must produce
+(an empty list: nothing may be flagged). Positives cover the formats of the
+issue (UK/DE/FR/ES addresses, passports and licences with their keyword,
+UK NI, ES DNI/NIE, FR NIR, DE Steuer-ID, card brands by IIN and Luhn,
+grouped IBANs); negatives are the lookalikes marketing copy is full of.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.pii_engine import analyze_texts
+from guardrails.pii_findings import pii_findings
+from guardrails.policy import default_policy
+from guardrails.recognizers.card_numbers import issuer, luhn_ok
+from guardrails.recognizers.iban_context import iban_ok
+from guardrails.recognizers.national_ids import dni_ok, nir_ok
+
+ROWS = [
+    # street addresses
+    (
+        "Your parcel goes to 14 Kingsley Road, Leeds LS6 2AB today.",
+        [("pii_street_address", "14 Kingsley Road, Leeds LS6 2AB")],
+    ),
+    (
+        "Lieferung an Goethestr. 7a, 80336 München.",
+        [("pii_street_address", "Goethestr. 7a, 80336 München")],
+    ),
+    (
+        "Livraison au 8 avenue Jean Jaurès, 69007 Lyon.",
+        [("pii_street_address", "8 avenue Jean Jaurès, 69007 Lyon")],
+    ),
+    (
+        "Enviamos a Calle de Alcalá 150, 28009 Madrid.",
+        [("pii_street_address", "Calle de Alcalá 150, 28009 Madrid")],
+    ),
+    # passports and licences need their keyword
+    ("We keep your passport number 533380006 on file.", [("pii_passport", "533380006")]),
+    ("Dein Reisepass C01X00T47 ist hinterlegt.", [("pii_passport", "C01X00T47")]),
+    (
+        "Ton permis de conduire 123456789012 a été vérifié.",
+        [("pii_driver_license", "123456789012")],
+    ),
+    ("Driving licence MORGA753116SM9IJ is stored.", [("pii_driver_license", "MORGA753116SM9IJ")]),
+    # national IDs
+    ("Your NI number QQ 12 34 56 C is on file.", [("pii_national_id", "QQ 12 34 56 C")]),
+    ("Tu DNI 12345678Z quedó registrado.", [("pii_national_id", "12345678Z")]),
+    ("NIE X1234567L verificado.", [("pii_national_id", "X1234567L")]),
+    ("Numéro 1 85 05 78 006 084 91 enregistré.", [("pii_national_id", "1 85 05 78 006 084 91")]),
+    ("Deine Steuer-ID 65929970489 wurde geprüft.", [("pii_national_id", "65929970489")]),
+    # every card brand, grouped any way
+    ("We charged 2223 0031 2200 3222 today.", [("pii_card_number", "2223 0031 2200 3222")]),
+    ("Amex 3782 822463 10005 was declined.", [("pii_card_number", "3782 822463 10005")]),
+    ("Diners 3056 9309 0259 04 is active.", [("pii_card_number", "3056 9309 0259 04")]),
+    # grouped IBAN without banking words nearby
+    (
+        "Billed monthly to DE89 3704 0044 0532 0130 00.",
+        [("pii_iban", "DE89 3704 0044 0532 0130 00")],
+    ),
+    # lookalikes that must pass
+    ("Your order #48213 ships Tuesday. Track 1Z999AA10123456784.", []),
+    ("Find us at the Oxford St club, right by the station.", []),
+    ("Hallo Lena, dein Lieblingskurs hat einen neuen Termin.", []),
+    ("Bonjour Hugo, on t'a gardé une place.", []),
+    ("Bring your passport to the ski trip on 12 May.", []),
+    ("Over 40 classes a week at 2 studios, from $19.99.", []),
+    ("Reference 7781-AB for your return, receipt 20240312-0045.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROWS)
+def test_pii_table(text, expected, analyzer, assert_findings):
+    found = pii_findings(text, analyze_texts([text])[0], default_policy())
+    assert_findings(found, text, expected)
+
+
+def test_checksums():
+    assert luhn_ok("2223003122003222") and not luhn_ok("2223003122003223")
+    assert issuer("2720999999999996") == "mastercard" and issuer("9999999999999999") is None
+    assert iban_ok("GB82 WEST 1234 5698 7654 32") and not iban_ok("GB82 WEST 1234 5698 7654 33")
+    assert dni_ok("12345678Z") and not dni_ok("12345678A")
+    assert nir_ok("1 85 05 78 006 084 91") and not nir_ok("1 85 05 78 006 084 36")

@@ -1,0 +1,73 @@
+"""Precise rules: what the word lists used to get wrong, both ways, as tables.
+
+Acronyms match case-sensitively, numbers need context to be ages or
+deadlines, words about the brand or a product are not about the reader, and
+opt-out/unsubscribe lines and greetings work in Spanish, French and German.
+The word-list layer alone (`semantic=False`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.channel_email import check_email
+from guardrails.channel_sms import check_sms
+from guardrails.check_message import text_findings
+from guardrails.policy import default_policy
+
+ROWS = [
+    # acronyms: case-sensitive
+    ("Add a friend to your plan for free.", []),
+    ("Living with ADD? Our focus class helps.", [("creepy_health", "ADD")]),
+    ("Meet Ms Rivera, our new head coach.", []),
+    ("Since your MS diagnosis, try the pool.", [("creepy_disability", "MS")]),
+    # numbers need context
+    ("Over 40 classes a week, all included.", []),
+    ("Doors open at 10 and classes start at 60 minutes past.", []),
+    ("Still going strong at 60, like you.", [("creepy_age", "at 60")]),
+    ("For members over 50: gentle pilates.", [("creepy_age", "members over 50")]),
+    ("Cold drinks delivered in 20 minutes.", []),
+    ("Your spot vanishes in 9 minutes.", [("creepy_urgency", "vanishes in 9 minutes")]),
+    # the brand's venue or product, not the reader
+    ("Our wheelchair-accessible studio opens Monday.", []),
+    ("Halal options on the menu at our cafe.", []),
+    ("Injury-prevention tips from our physio team.", []),
+    ("Ramadan opening hours: we stay open late.", []),
+    ("Pride run on Saturday, everyone welcome.", []),
+    ("Wheelchair users like you love this.", [("creepy_disability", "Wheelchair users")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROWS)
+def test_precise_rules_table(text, expected, assert_findings):
+    assert_findings(text_findings(text, default_policy(), semantic=False), text, expected)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hola Lucía, nuevas clases. Darse de baja",
+        "Bonjour Hugo, nouveaux cours. Se désabonner",
+        "Hallo Lena, neue Kurse. Abmelden",
+        "Hi Dana, new classes. Unsubscribe anytime.",
+    ],
+)
+def test_unsubscribe_lines_in_four_languages(body):
+    assert check_email("Neu für dich", body, default_policy()) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hola Lucía, nuevas clases. Responde BAJA para darte de baja",
+        "Salut Hugo, nouveaux cours. STOP au 36180",
+        "Hallo Lena, neue Kurse. Antworte STOP zum Abbestellen",
+    ],
+)
+def test_sms_opt_out_in_three_languages(text):
+    assert [f.code for f in check_sms(text, default_policy())] == []
+
+
+def test_missing_unsubscribe_still_blocks():
+    (finding,) = check_email("Neu für dich", "Hallo Lena, neue Kurse.", default_policy())
+    assert finding.code == "email_missing_unsubscribe" and finding.severity == "block"
