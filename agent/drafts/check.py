@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from agent.drafts.compose import compose, render_preview, render_sample
 from agent.drafts.placeholders import SAMPLE_VALUES
-from agent.drafts.record import CheckedDraft, Draft, VerdictName
+from agent.drafts.record import CheckedDraft, Draft
 from agent.drafts.template import MissingPlaceholderValue, TemplateRejected
 from guardrails.batch_check import BatchStats, RenderedMessage, check_batch
 from guardrails.check_message import check_message
-from guardrails.findings import Finding, verdict_of
+from guardrails.findings import Finding, VerdictName, verdict_of
 from guardrails.message import Message, parse_message
 from guardrails.policy import Policy, default_policy, policy_from_data
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from guardrails.findings import VerdictName
+
 DraftArm = Literal["baseline", "treatment"]
-VerdictName = Literal["pass", "warn", "block"]
 
 
 @dataclass(frozen=True, slots=True)
