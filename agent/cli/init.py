@@ -15,14 +15,14 @@ from agent.cli.display import echo_json
 from agent.cli.options import JsonOpt
 
 
-def _ask(value: str | None, question: str, default: str | None = None) -> str:
-    """`value`, or the answer to a prompt; no answer (end of input) is a usage error."""
+def _ask(value: str | None, question: str, default: str | None = None, err: bool = False) -> str:
+    """`value`, or the answer to a prompt (on stderr if `err`); no answer is a usage error."""
     from agent.errors import WinbackError
 
     if value is not None:
         return value
     try:
-        return str(typer.prompt(question, default=default))
+        return str(typer.prompt(question, default=default, err=err))
     except typer.Abort:
         raise WinbackError(
             f"No answer for {question.split(' (')[0].lower()!r}",
@@ -105,12 +105,13 @@ def init(
     from agent.starters.campaign_folder import InitRequest, campaign_slug, init_campaign
     from agent.starters.starter_sets import verticals
 
-    brand = _ask(brand, "Brand name")
-    vertical = _ask(vertical, f"Vertical ({' | '.join(verticals())})", "retail")
-    channels = _ask(channels, "Channels (comma-separated: email, sms, push)", "email")
-    cohort = Path(_ask(None if cohort is None else str(cohort), "Cohort file"))
+    err = as_json  # under --json the questions go to stderr, stdout holds only the JSON
+    brand = _ask(brand, "Brand name", err=err)
+    vertical = _ask(vertical, f"Vertical ({' | '.join(verticals())})", "retail", err)
+    channels = _ask(channels, "Channels (comma-separated: email, sms, push)", "email", err)
+    cohort = Path(_ask(None if cohort is None else str(cohort), "Cohort file", err=err))
     default_out = f"campaigns/{name or campaign_slug(brand) or 'winback'}"
-    out = Path(_ask(None if out is None else str(out), "Campaign folder", default_out))
+    out = Path(_ask(None if out is None else str(out), "Campaign folder", default_out, err))
     summary = init_campaign(
         InitRequest(
             brand=brand,

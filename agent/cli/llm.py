@@ -87,9 +87,10 @@ def check(
                 result["server_start_s"] = round(llm.server.startup_seconds or 0.0, 2)
                 result["model_path"] = str(llm.server.model_path)
     except UserError as exc:
-        if as_json:
-            result["error"] = str(exc)
-            echo_json(result)
+        if as_json:  # one document: the check's fields and the error object of `--json`
+            echo_json({**result, "error": exc.message, "fix": exc.fix, "exit_code": exc.exit_code})
+            typer.secho(f"Error: {exc}", err=True, fg="red")
+            raise typer.Exit(exc.exit_code) from None
         raise
     if as_json:
         echo_json(result)

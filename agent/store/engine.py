@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from agent.errors import WinbackError
 from agent.settings import Settings
 from agent.store.migrations import migrate
+from agent.store.rows import strict_json_dumps
 from prompts.errors import UserError
 
 URL_FIX = (
@@ -61,7 +62,9 @@ def create_store_engine(url: str) -> Engine:
             f"Queue database {shown}: backend {backend!r} is not supported",
             "Use sqlite:///path/to/winback.db or postgresql+psycopg://user@host/dbname.",
         )
-    kwargs: dict = {}
+    # JSON columns hold strict JSON: NaN/inf (an empty cohort value in pandas) become null,
+    # which PostgreSQL's JSONB requires and SQLite's JSON text then matches
+    kwargs: dict = {"json_serializer": strict_json_dumps}
     if backend == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": 5}
         kwargs["pool_pre_ping"] = True

@@ -11,6 +11,7 @@ numpy scalars become Python numbers, datetimes ISO-8601 strings.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -72,3 +73,8 @@ def strict_json_value(value: Any) -> Any:
     if callable(tolist):
         return strict_json_value(tolist())
     return str(value)
+
+
+def strict_json_dumps(value: Any) -> str:
+    """JSON text for a JSON column: strict (NaN/inf as null), as the store's serializer."""
+    return json.dumps(strict_json_value(value), allow_nan=False, ensure_ascii=False)
