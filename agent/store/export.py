@@ -205,12 +205,6 @@ def export_batch(
     config = batch.get("config") or {}
     link_base = link or check_link(config.get("link"), "`link:` in the campaign file")
     channels = [channel] if channel else list(config.get("channels") or [])
-    if channel is not None and channel not in (config.get("channels") or [channel]):
-        raise WinbackError(
-            f"Batch {batch_id} has no {channel} drafts (its channels: "
-            f"{', '.join(config.get('channels') or [])})",
-            "Pick one of the batch's channels with --channel.",
-        )
     out = check_writable(out, "--out")
     if control_out is not None:
         control_out = check_writable(control_out, "--control-out")

@@ -193,3 +193,154 @@ def test_never_a_control_user_in_an_export(users, bulk: bool, fmt: str) -> None:
         assert not control & set(exported)
         assert set(exported) == approved and len(exported) == len(set(exported))
         engine.dispose()
+
+
+# --- ESP presets (README: "Export presets") -------------------------------------------
+
+FIELDS = {
+    "subject": "Sam, your next yoga class is waiting",
+    "preheader": "Pick up where you left off.",
+    "body": "Hi Sam, your favorite yoga classes are still here.\nCome back any time.",
+    "call_to_action": "Book a class",
+}
+
+
+def esp_rows(personal: bool = False) -> list[dict]:
+    """Two e-mail drafts composed as the run composes them, one SMS and one control user."""
+    from agent.drafts.compose import compose
+
+    subject, body = compose("email", FIELDS)
+    values = {"favorite_category": "yoga", "incentive": "20% off your next month"}
+    person = {"first_name": "Sam", "values": values}
+    rows = [
+        draft(0, "control", segment="Weekend warriors"),
+        draft(1, "baseline", subject=subject, body=body, personalization=person),
+        draft(2, subject=subject, body="Glad to see you, Sam.\n\n" + body,
+              variant="c0-email-v1+personal", personalization=person),
+        draft(3, channel="sms", address="+12025550103", subject=None,
+              body="Hi Sam, yoga misses you. Reply STOP to opt out.", personalization=person),
+    ]  # fmt: skip
+    return rows
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize(
+    ("preset", "channel", "first_columns"),
+    [
+        ("braze", None, ["external_id", "email", "phone", "first_name"]),
+        ("klaviyo", "email", ["Email", "First Name", "External ID"]),
+        ("klaviyo", "sms", ["Phone Number", "First Name", "External ID"]),
+        ("mailchimp", "email", ["Email Address", "First Name", "User ID"]),
+    ],
+)
+def test_presets_use_each_esps_import_columns(
+    engine: Engine, db_url: str, seed, tmp_path: Path, preset: str, channel: str | None,
+    first_columns: list[str],
+) -> None:  # fmt: skip
+    batch_id = seed(esp_rows())
+    assert (
+        winback("queue", "approve", "--batch", batch_id, "--all-passing", db=db_url).exit_code == 0
+    )
+    out, control = tmp_path / "send.csv", tmp_path / "control.csv"
+    old = os.umask(0o022)
+    try:
+        args = ["export", batch_id, "--out", str(out), "--control-out", str(control)]
+        args += ["--preset", preset, "--link", "https://brand.example/back?ref=mail", "--json"]
+        res = winback(*args, *(["--channel", channel] if channel else []), db=db_url)
+    finally:
+        os.umask(old)
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    rows = read_csv(out)
+    header = list(rows[0])
+    assert header[: len(first_columns)] == first_columns
+    assert oct(out.stat().st_mode & 0o777) == "0o644" == "0o" + summary["file_mode"][1:]
+    assert oct(control.stat().st_mode & 0o777) == "0o644"
+    title = preset in ("klaviyo", "mailchimp")
+    key = (
+        (lambda k: k.replace("_", " ").title().replace("Html", "HTML").replace("Id", "ID"))
+        if title
+        else str
+    )
+    merge = "Favorite Category" if title else "favorite_category"
+    assert merge in header and "Incentive" not in header and "incentive" not in header
+    by_user = {r[key("draft_id")]: r for r in rows}
+    assert len(by_user) == len(rows) and all(r[merge] == "yoga" for r in rows)
+    emails = [r for r in rows if r[key("channel")] == "email"]
+    if channel != "sms":
+        assert len(emails) == 2 and summary["email_parts_not_separated"] == 0
+        for r in emails:
+            assert r[key("subject")] == FIELDS["subject"]
+            assert r[key("preheader")] == FIELDS["preheader"]
+            assert r[key("call_to_action")] == FIELDS["call_to_action"]
+            assert FIELDS["preheader"] not in r[key("body_text")]
+            assert (
+                "Book a class: https://brand.example/back?ref=mail&utm_source="
+                in r[key("body_text")]
+            )
+            html = r[key("body_html")]
+            assert html.startswith("<!DOCTYPE html>") and ">Book a class</a>" in html
+            assert "utm_medium=email" in r[key("link")] and "utm_campaign=spring" in r[key("link")]
+            assert "unsubscribe" in r[key("body_text")]
+        personal = next(r for r in emails if r[key("variant")].endswith("+personal"))
+        assert personal[key("body_text")].startswith("Glad to see you, Sam.")
+    else:
+        assert [r["Phone Number"] for r in rows] == ["+12025550103"]
+        assert rows[0][key("body_text")].endswith("Reply STOP to opt out.")
+    if preset == "braze":
+        assert {r["email"] for r in emails} == {"user1@example.com", "user2@example.com"}
+        assert all(r["first_name"] == "Sam" for r in rows)
+    assert read_csv(control) == [
+        {"user_id": "u00000", "arm": "control", "segment": "Weekend warriors", "batch_id": batch_id}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--preset", "nope"], "Unknown export preset 'nope'"),
+        (["--preset", "klaviyo"], "A klaviyo import file holds one channel"),
+        (["--preset", "mailchimp"], "The mailchimp preset cannot import sms drafts"),
+        (["--link", "brand.example"], "is not an http(s) URL"),
+        (["--channel", "fax"], "Unknown channel 'fax'"),
+    ],
+)
+def test_bad_preset_input_writes_nothing(
+    engine: Engine, db_url: str, seed, tmp_path: Path, args: list[str], message: str
+) -> None:
+    batch_id = seed(esp_rows())
+    assert (
+        winback("queue", "approve", "--batch", batch_id, "--all-passing", db=db_url).exit_code == 0
+    )
+    before = snapshot(engine)
+    out = tmp_path / "send.csv"
+    res = winback("export", batch_id, "--out", str(out), *args, db=db_url)
+    assert res.exit_code == 2, res.output
+    assert message in res.stderr and "Traceback" not in res.output
+    assert snapshot(engine) == before and not out.exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_message_parts_follow_the_composed_layout() -> None:
+    from agent.drafts.compose import EMAIL_FOOTER as COMPOSE_FOOTER
+    from agent.drafts.compose import compose
+    from agent.store.export_presets import EMAIL_FOOTER, message_parts
+
+    assert EMAIL_FOOTER == COMPOSE_FOOTER
+    subject, body = compose("email", FIELDS)
+    parts = message_parts("email", subject, body, "c0-email-v1")
+    assert (parts.preheader, parts.body, parts.call_to_action) == (
+        FIELDS["preheader"],
+        FIELDS["body"],
+        FIELDS["call_to_action"],
+    )
+    assert parts.footer == EMAIL_FOOTER and parts.separated
+    # a reviewer's edit that merged the paragraphs cannot be split: all of it stays in the body
+    edited = message_parts("email", subject, "One paragraph only, edited.", "c0-email-v1")
+    assert not edited.separated and edited.body == "One paragraph only, edited."
+    assert edited.preheader == "" and edited.call_to_action == ""
+    sms = message_parts("sms", None, "Hi. Reply STOP to opt out.", "c0-sms-v1")
+    assert sms.body == "Hi. Reply STOP to opt out." and sms.separated
