@@ -143,7 +143,8 @@ def pii_findings(
     allowed = value_spans(text, [*allowed_values, first_name or ""])
     german = detect_language(text) == "de"
     findings: dict[tuple[int, int], Finding] = {}
-    for r in sorted(results, key=lambda r: -r.score):
+    # a street read as a person ("Jean Jaurès" in "8 avenue Jean Jaurès"): formats first
+    for r in sorted(results, key=lambda r: (r.entity_type == "PERSON", -r.score)):
         rule = policy.pii_entities.get(r.entity_type)
         if rule is None or r.score < rule.min_score or rule.severity == "off":
             continue

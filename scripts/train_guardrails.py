@@ -8,7 +8,8 @@ Training units, the same kinds the layer scores at run time
 (`guardrails/semantic/units.py`): every field of every train message as a
 whole, labelled with the message's category when it is a creepy-factor
 violation and "clean" otherwise (PII, channel and template rows are clean
-for these heads); every sentence of the frames around a core (greetings,
+for these heads; subjects and titles are frames, so clean, except in the old
+corpus, whose violating rows' subjects are left out as unlabelled); every sentence of the frames around a core (greetings,
 calls to action, opt-out lines) as clean; and a core that is one sentence
 as its own unit with the core's label. Sentences of multi-sentence cores
 are left out: which of them carries the violation is not labelled.
@@ -97,8 +98,10 @@ def training_units(rows: list[dict]) -> tuple[list[str], list[str]]:
         name = (row.get("recipient") or {}).get("first_name")
         for i, text in enumerate(fields(row)):
             is_body = i == len(fields(row)) - 1
+            if not is_body and row.get("core") is None and label(row) != "clean":
+                continue  # an old-corpus subject: which field carries the violation is unknown
             texts.append(normalize(text, name))
-            labels.append(label(row) if is_body or row.get("core") is None else "clean")
+            labels.append(label(row) if is_body else "clean")
         core = row.get("core")
         if not core:
             continue

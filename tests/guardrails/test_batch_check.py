@@ -1,10 +1,21 @@
-"""The batch path agrees with the full scan on a mixed batch."""
+"""The batch path agrees with the full scan on a mixed batch.
+
+The equivalence tests run the rule and PII layers (`RULES_ONLY`): the semantic
+layer reads a template's stand-in text in the batch path and the rendered
+text in a full scan, so its scores differ by design; its batch behaviour has
+its own test at the end.
+"""
 
 from __future__ import annotations
 
 import itertools
 
 from guardrails.batch_check import BatchStats, RenderedMessage, check_batch
+from guardrails.policy import default_policy, policy_from_data
+
+RULES_ONLY = policy_from_data(
+    {**default_policy().raw, "semantic": {**default_policy().semantic, "enabled": False}}, "test"
+)
 
 TEMPLATES = {
     ("sms", "t1"): (
@@ -89,8 +100,8 @@ def key(verdict):
 def test_batch_path_agrees_with_full_scan_on_a_mixed_batch(analyzer):
     batch = items()
     stats = BatchStats()
-    fast = check_batch(batch, sample_rate=0, min_sample=0, stats=stats)
-    full = check_batch(batch, full_scan=True)
+    fast = check_batch(batch, RULES_ONLY, sample_rate=0, min_sample=0, stats=stats)
+    full = check_batch(batch, RULES_ONLY, full_scan=True)
     assert [key(v) for v in fast] == [key(v) for v in full]
     assert {v.verdict for v in fast} == {"pass", "block"}
     assert stats.templates_scanned == 8  # 5 bodies + 3 subject/title templates
@@ -100,8 +111,8 @@ def test_batch_path_agrees_with_full_scan_on_a_mixed_batch(analyzer):
 def test_spans_map_into_the_rendered_text(analyzer):
     batch = items()
     for fast, full in zip(
-        check_batch(batch, sample_rate=0, min_sample=0),
-        check_batch(batch, full_scan=True),
+        check_batch(batch, RULES_ONLY, sample_rate=0, min_sample=0),
+        check_batch(batch, RULES_ONLY, full_scan=True),
         strict=True,
     ):
         fast_spans = {(f.field, f.code, f.start, f.end) for f in fast.findings}
@@ -111,6 +122,22 @@ def test_spans_map_into_the_rendered_text(analyzer):
 
 def test_sample_is_fully_scanned_and_wins(analyzer):
     stats = BatchStats()
-    verdicts = check_batch(items(), sample_rate=0.5, min_sample=5, stats=stats)
+    verdicts = check_batch(items(), RULES_ONLY, sample_rate=0.5, min_sample=5, stats=stats)
     assert stats.full_scans >= 5
     assert sum(v.scan == "full" for v in verdicts) == stats.full_scans or stats.disagreements == []
+
+
+def test_semantic_findings_reach_every_message_and_survive_the_sample(analyzer):
+    body = "Still limping after the surgery, {{ first_name }}? Book a slot. Reply STOP to opt out"
+    batch = [
+        RenderedMessage(f"u{i}", "t", body, {"first_name": name}, "sms")
+        for i, name in enumerate(["Ava", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana"])
+    ]
+    stats = BatchStats()
+    verdicts = check_batch(batch, sample_rate=0.5, min_sample=4, stats=stats)
+    assert "semantic" in stats.layers and stats.full_scans >= 4
+    for item, v in zip(batch, verdicts, strict=True):
+        text = body.replace("{{ first_name }}", item.values["first_name"])
+        semantic = [f for f in v.findings if f.code.startswith("semantic_")]
+        assert semantic, v.id
+        assert any("surgery" in text[f.start : f.end] for f in semantic), v.id

@@ -7,9 +7,13 @@ import pytest
 from guardrails.channel_sms import sms_size
 from guardrails.check_message import check_messages
 from guardrails.message import Message
-from guardrails.policy import default_policy
+from guardrails.policy import default_policy, policy_from_data
 
 STOP = " Reply STOP"
+# channel, offer and template rules are tested without the semantic layer (its own tests)
+RULES_ONLY = policy_from_data(
+    {**default_policy().raw, "semantic": {**default_policy().semantic, "enabled": False}}, "test"
+)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +40,7 @@ def test_sms_size(text, encoding, segments):
 
 
 def codes(message: Message) -> list[tuple[str, str, str]]:
-    (verdict,) = check_messages([message], default_policy(), pii=False)
+    (verdict,) = check_messages([message], RULES_ONLY, pii=False)
     return sorted((f.code, f.severity, f.field) for f in verdict.findings)
 
 
@@ -113,7 +117,7 @@ def test_subject_offsets_point_into_the_subject(analyzer):
     message = Message(
         "e", "email", "Write to a.b@example.com. Unsubscribe", "Are you depressed, Jo?"
     )
-    (verdict,) = check_messages([message])
+    (verdict,) = check_messages([message], RULES_ONLY)
     spans = {
         (f.field, message.subject if f.field == "subject" else message.text)[1][f.start : f.end]
         for f in verdict.findings

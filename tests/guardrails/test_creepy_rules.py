@@ -22,7 +22,7 @@ ROWS = [
     # pregnancy
     (
         "Expecting? Try prenatal yoga.",
-        [("creepy_pregnancy", "Expecting"), ("creepy_pregnancy", "prenatal")],
+        [("creepy_pregnancy", "Expecting")],  # "prenatal yoga" is a product, allowed
     ),
     ("Expect new classes soon.", []),
     # disability

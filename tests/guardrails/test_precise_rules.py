@@ -20,7 +20,10 @@ ROWS = [
     ("Add a friend to your plan for free.", []),
     ("Living with ADD? Our focus class helps.", [("creepy_health", "ADD")]),
     ("Meet Ms Rivera, our new head coach.", []),
-    ("Since your MS diagnosis, try the pool.", [("creepy_disability", "MS")]),
+    (
+        "Since your MS diagnosis, try the pool.",
+        [("creepy_disability", "MS"), ("creepy_health", "diagnosis")],
+    ),
     # numbers need context
     ("Over 40 classes a week, all included.", []),
     ("Doors open at 10 and classes start at 60 minutes past.", []),
