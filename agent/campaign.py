@@ -19,6 +19,13 @@ baseline_copy: null             # null: prompts/baseline_copy.yaml
 personalize_top: 0              # one extra LLM call each for the N highest-value users
 four_eyes: true                 # web app: who ran or edited a draft cannot approve it
 link: null                      # landing page of the call to action (export adds UTM parameters)
+candidates_per_segment: null    # best-of-N: candidates per segment and channel (null: 2 x variants)
+brand_words: []                 # the brand's category and product words (the quality gate's world)
+quality_policy: null            # null: guardrails/quality/quality_policy.yaml
+examples:                       # the brand's own copy, few-shot in the variant prompts
+  - channel: push
+    title: "Your mat misses you"
+    body: "{{ first_name }}, roll it out for one class today."
 ```
 
 Every key is optional except `name`; unknown keys and wrong types are errors
@@ -31,12 +38,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agent.drafts.placeholders import DEFAULT_PLACEHOLDERS
 from agent.errors import WinbackError
 from prompts.channels import Channel
 from prompts.yaml_file import read_yaml_mapping
+
+# the fields one example of each channel must have (as the model writes them)
+EXAMPLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "email": ("subject", "preheader", "body", "call_to_action"),
+    "sms": ("text",),
+    "push": ("title", "body"),
+}
 
 
 class ArmFractions(BaseModel):
@@ -52,6 +73,39 @@ class ArmFractions(BaseModel):
         if v + info.data.get("control", 0) >= 1:
             raise ValueError("control + baseline must leave room for treatment (sum < 1)")
         return v
+
+
+class CopyExample(BaseModel):
+    """One piece of the brand's own copy: a channel and that channel's fields."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: Channel
+    subject: str | None = None
+    preheader: str | None = None
+    body: str | None = None
+    call_to_action: str | None = None
+    text: str | None = None
+    title: str | None = None
+
+    def fields(self) -> dict[str, str]:
+        """The copy fields that are set."""
+        return {k: v for k, v in self.model_dump(exclude={"channel"}).items() if v is not None}
+
+    @model_validator(mode="after")
+    def _fields_of_its_channel(self) -> CopyExample:
+        wanted = set(EXAMPLE_FIELDS[self.channel])
+        given = set(self.fields())
+        if given - wanted:
+            raise ValueError(
+                f"a {self.channel} example has no field {', '.join(sorted(given - wanted))} "
+                f"(its fields: {', '.join(EXAMPLE_FIELDS[self.channel])})"
+            )
+        missing = [
+            f for f in EXAMPLE_FIELDS[self.channel] if not (self.fields().get(f) or "").strip()
+        ]
+        if missing:
+            raise ValueError(f"a {self.channel} example needs a non-empty {', '.join(missing)}")
+        return self
 
 
 class Campaign(BaseModel):
@@ -78,6 +132,10 @@ class Campaign(BaseModel):
     # false relaxes four-eyes for a one-person team; the audit log then says so
     four_eyes: bool = True
     link: str | None = Field(None, pattern=r"^https?://[^\s/]+", max_length=2000)
+    candidates_per_segment: int | None = Field(None, ge=1, le=12)
+    brand_words: list[str] = Field(default_factory=list, max_length=200)
+    quality_policy: str | None = None
+    examples: list[CopyExample] = Field(default_factory=list, max_length=20)
 
     @field_validator("channels")
     @classmethod
@@ -102,7 +160,7 @@ def load_campaign(path: Path | None, overrides: dict[str, Any] | None = None) ->
             missing_fix="Check the path given with --campaign-file.",
         )
         base = Path(path).parent
-        for key in ("incentive_catalog", "guard_policy", "baseline_copy"):
+        for key in ("incentive_catalog", "guard_policy", "baseline_copy", "quality_policy"):
             if isinstance(data.get(key), str):
                 data[key] = str((base / data[key]).resolve())
     data.update({k: v for k, v in (overrides or {}).items() if v is not None})

@@ -20,12 +20,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.display import echo_json, highlighted, verdict_text
+from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
     JsonOpt,
     settings_options,
 )
+from agent.demo.best_copy import show_best_variants
 from agent.errors import WinbackError
 from agent.run.progress import StageProgress
 from prompts import PROMPTS_DIR
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from agent.settings import Settings
 
 DEMO_CAMPAIGN = PROMPTS_DIR / "campaigns" / "fitness-comeback.yaml"
+# the one line that moves the demo from the embedded 135M model to a capable one
+CAPABLE_MODEL_LINE = "export OPENAI_API_KEY=sk-...   # or WINBACK_BASE_URL=... WINBACK_MODEL=..."
 
 
 @settings_options()
@@ -116,18 +119,7 @@ def show(summary: dict, console: Console) -> None:
             Text(s["name"]), str(s["size"]), Text(s["incentive_tier"]), Text(s["message_angle"]), by
         )
     console.print(table)
-    for sample in summary["sample"]:
-        body = highlighted(sample["body"], sample["findings"], "text")
-        head = Text(sample["subject"], style="bold") + "\n\n" if sample["subject"] else Text()
-        findings = "\n".join(f"  - {f['message']}" for f in sample["findings"])
-        console.print(
-            Panel(
-                head + body + Text("\n\n" + findings if findings else ""),
-                title=Text(f"{sample['segment']} · {sample['channel']} · {sample['variant']}"),
-                subtitle=verdict_text(sample["verdict"]),
-                width=min(console.width, 90),
-            )
-        )
+    show_best_variants(summary, console)
     v, llm = summary["verdicts"], summary["llm"]
     console.print(
         f"arms: control {users['control']} (held out, never messaged), "
@@ -139,11 +131,17 @@ def show(summary: dict, console: Console) -> None:
         f"[yellow]{v['warn']} warn[/yellow], [red]{v['block']} block[/red] (blocked drafts "
         "need a reviewer's override or rejection)"
     )
+    quality = summary.get("quality") or {}
     console.print(
-        f"LLM: {escape(llm['model'])} ({escape(llm['provider'])}), {llm['calls']} calls, "
-        f"{llm['cached_calls']} cached — for real copy quality point winback at a larger "
-        "model (README: 'Use another model')"
+        f"LLM: {escape(llm['model'])} ({escape(llm['provider'])}), {llm['calls']} calls "
+        f"(at most {quality.get('llm_call_bound', '?')}), {llm['cached_calls']} cached"
     )
+    if llm["provider"] == "local":
+        console.print(
+            "For copy a brand would send, switch to a capable model (README: 'Use another "
+            f"model'):\n  [bold]{escape(CAPABLE_MODEL_LINE)}[/bold]",
+            highlight=False,
+        )
     console.print(f"queue: {escape(summary['database'])}  ·  {summary['seconds']} s\n")
     console.print("[bold]Next, try:[/bold]")
     for cmd in summary["next"]:

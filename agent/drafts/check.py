@@ -11,7 +11,8 @@ warns, else pass). What differs is only what is checked:
   writer revises a blocked variant with these findings as feedback.
 - `check_drafts`: every rendered `Draft` of a run, through the batch path
   (distinct templates and values scanned once, a sample scanned in full),
-  plus what only the variant-level check knows (an invalid model output); a
+  plus what only the variant-level check knows (an invalid model output, the
+  copy-quality gate's findings); a
   draft no template could render is blocked with the missing value named.
 - `check_preview`: one variant rendered for one cohort row, checked in full
   (`winback segments preview`).
@@ -198,8 +199,13 @@ def verdict_counts(checked: Iterable[CheckedDraft]) -> dict[str, int]:
 
 
 def _model_findings(findings: Iterable[Mapping[str, Any]]) -> Findings:
-    """The variant-level findings a rendered message inherits: the model's output was invalid."""
-    return [dict(f) for f in findings if f["code"] == "invalid_llm_output"]
+    """The variant-level findings a rendered message inherits: the copy-quality gate's.
+
+    Category `quality`: the model's output was invalid, or the copy-quality gate
+    (`guardrails.quality`) judged the variant; no per-user check can know these,
+    so a quality-blocked variant's drafts are blocked too, never `pass`.
+    """
+    return [dict(f) for f in findings if f.get("category") == "quality"]
 
 
 def _checked(

@@ -57,6 +57,8 @@ class Draft:
     body_template: str | None = None
     variant_findings: tuple[dict[str, Any], ...] = ()
     unrendered: str | None = None
+    # what wrote the copy (`Variant.provenance()`); None for the baseline copy
+    provenance: dict[str, Any] | None = None
 
     @property
     def rendered(self) -> bool:
@@ -101,6 +103,7 @@ class CheckedDraft:
             "findings": self.findings,
             "prompt": d.prompt,
             "personalization": d.personalization(),
+            "provenance": d.provenance,
         }
 
 

@@ -41,6 +41,7 @@ class Template:
     findings: tuple[dict[str, Any], ...]
     prompt: str | None
     segment: str | None
+    provenance: dict[str, Any] | None = None  # what wrote it (prompt, model, candidates, ...)
 
 
 def compile_variant(
@@ -53,6 +54,7 @@ def compile_variant(
     findings: list[dict[str, Any]] | None = None,
     prompt: str | None = None,
     segment: str | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> Template:
     """Compose and compile one variant's fields."""
     subject, body = compose(channel, fields)
@@ -65,6 +67,7 @@ def compile_variant(
         findings=tuple(findings or ()),
         prompt=prompt,
         segment=segment,
+        provenance=provenance,
     )
 
 

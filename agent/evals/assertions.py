@@ -45,6 +45,7 @@ AssertionType = Literal[
     "max-chars",
     "segment-count",
     "python",
+    "quality",
 ]
 ASSERTION_TYPES: tuple[str, ...] = AssertionType.__args__  # type: ignore[attr-defined]
 CHANNEL_OF_SCHEMA = {schema.__name__: channel for channel, schema in VARIANT_SCHEMAS.items()}
@@ -311,6 +312,39 @@ def _python(a: Assertion, output: dict[str, Any], ctx: EvalContext) -> tuple[boo
     return False, 0.0, f"{a.value} returned {type(result).__name__}, not bool/float/dict"
 
 
+def _quality(a: Assertion, output: dict[str, Any], ctx: EvalContext) -> tuple[bool, float, str]:
+    """Share of variants the copy-quality gate does not fault: `value` is one rule's code,
+    or `gate` for the whole gate (no blocking finding). The brand's world is the case's
+    `examples` and `brand_words` vars, as in a run."""
+    from guardrails.quality import QualityContext, brand_stems, rank_candidates
+
+    items = output_items(output)[: int(ctx.variables.get("n") or 10**6)]
+    if ctx.channel is None or not items:
+        return False, 0.0, "no variants to judge"
+    texts = [str(v) for e in ctx.variables.get("examples") or [] for v in dict(e).values()]
+    context = QualityContext(
+        placeholders=tuple(ctx.placeholders),
+        brand_words=brand_stems(ctx.variables.get("brand_words") or [], texts),
+    )
+    rule = str(a.value or "gate")
+    faulted = []
+    fields = [{k: str(v) for k, v in item.items() if isinstance(v, str)} for item in items]
+    # ranked together, as the variant writer does: a near-copy of a better variant is faulted
+    for i, result in sorted(rank_candidates(ctx.channel, fields, context)):
+        hits = [
+            f.message
+            for f in result.findings
+            if (f.code == rule if rule != "gate" else f.severity == "block")
+        ]
+        if hits:
+            faulted.append(f"variant {i + 1}: {hits[0]}")
+    score = 1 - _fraction(len(faulted), len(items))
+    threshold = a.threshold if a.threshold is not None else 1.0
+    if faulted:
+        return score >= threshold, score, " | ".join(faulted)[:500]
+    return True, 1.0, f"{len(items)} judged, none faulted by {rule}"
+
+
 CHECKS: dict[str, Callable[[Assertion, dict[str, Any], EvalContext], tuple[bool, float, str]]] = {
     "schema-valid": _schema_valid,
     "guard-pass": _guard_pass,
@@ -320,6 +354,7 @@ CHECKS: dict[str, Callable[[Assertion, dict[str, Any], EvalContext], tuple[bool,
     "max-chars": _max_chars,
     "segment-count": _segment_count,
     "python": _python,
+    "quality": _quality,
 }
 
 

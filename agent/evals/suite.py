@@ -47,6 +47,7 @@ from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary, PromptTemplate
 from agent.llm.schemas import SCHEMAS
 from guardrails.policy import Policy
+from guardrails.quality.rules import RULES
 from prompts import PROMPTS_DIR
 from prompts.errors import UserError
 from prompts.yaml_file import read_yaml_mapping
@@ -137,6 +138,20 @@ def _check_assertion(path: Path, where: str, a: Assertion, prompt: PromptTemplat
             f"not {prompt.ref} ({prompt.output_schema})",
             "Remove it or test a segment_synthesis prompt.",
         )
+    if a.type == "quality" and a.value not in (None, "gate", *RULES):
+        raise SuiteError(
+            f"{path}: {where}.value: unknown quality rule {a.value!r}",
+            f"Use `gate` or one of: {', '.join(RULES)}.",
+        )
+    if a.type == "quality" and prompt.output_schema not in (
+        "EmailVariants",
+        "SmsVariants",
+        "PushVariants",
+    ):
+        raise SuiteError(
+            f"{path}: {where}: quality only applies to variant prompts, not {prompt.ref}",
+            "Remove it or test an email/sms/push_variants prompt.",
+        )
     if a.type == "python":
         try:
             resolve_python(str(a.value))
@@ -178,7 +193,7 @@ def load_suite(
         raise SuiteError(
             f"{path}: {key}: {msg}",
             "Allowed assertion types: schema-valid, guard-pass, contains, not-contains, regex, "
-            "max-chars, segment-count, python (see README 'The prompt library').",
+            "max-chars, segment-count, python, quality (see README 'The prompt library').",
         ) from None
     loaded = []
     for ref in suite.prompt:

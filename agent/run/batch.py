@@ -29,8 +29,10 @@ from agent.drafts.personal_touch import personalize
 from agent.drafts.record import CheckedDraft, Draft
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
+from agent.run.brand_copy import check_examples
 from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
 from agent.run.progress import StageProgress
+from agent.run.quality_report import quality_summary
 from agent.run.render_stage import render_drafts
 from agent.run.store_stage import store_drafts
 from agent.settings import Settings
@@ -40,6 +42,7 @@ from agent.store.engine import open_store_for
 from agent.store.schema import batches
 from guardrails.batch_check import BatchStats
 from guardrails.policy import load_policy
+from guardrails.quality import load_quality_policy
 from segments.activation_rules import evaluate_rule
 from segments.cohort_validation import Cohort
 from segments.experiment_arms import assign_arms
@@ -92,6 +95,8 @@ def run_batch(
     for name in ("segment_synthesis", *(f"{ch}_variants" for ch in campaign.channels)):
         library.get(campaign.prompt_ref(name))
     policy = load_policy(Path(campaign.guard_policy) if campaign.guard_policy else None)
+    load_quality_policy(campaign.quality_policy)
+    check_examples(campaign, policy)  # the brand's examples: allowed placeholders, not blocked
     catalog = load_incentive_catalog(campaign.incentive_catalog)
     with progress.stage("activation rule"):
         active = frame[evaluate_rule(frame, campaign.rule).mask] if campaign.rule else frame
@@ -226,6 +231,7 @@ def run_batch(
         },
         "personalized": personal,
         "guard": guard_stats.__dict__ if guard_stats else None,
+        "quality": quality_summary(plan, campaign, settings.llm_retries),
         "prompts": prompts_used,
         "timings": {k: round(v, 3) for k, v in progress.timings.items()},
         "seconds": round(time.perf_counter() - started, 2),

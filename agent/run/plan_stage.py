@@ -4,9 +4,11 @@
    segment has its own control and baseline);
 2. segment synthesis: one LLM call for all clusters, from PII-free profiles;
 3. variants: one LLM call per segment and channel that has treatment users,
-   each variant gated by the template allow-list and checked by the
-   guardrails (`agent.drafts.check.check_variant`), revised with the findings
-   as feedback (bounded).
+   asking for best-of-N candidates with the brand's own copy as few-shot
+   examples (`agent.run.brand_copy`); each candidate gated by the template
+   allow-list, the guardrails (`agent.drafts.check.check_variant`) and the
+   copy-quality gate (`guardrails.quality`), the best kept, revised with the
+   findings as feedback (bounded).
 
 LLM calls depend on segments and channels, not on users: at most
 1 + segments x channels x (1 + revisions), each with bounded re-asks.
@@ -25,6 +27,7 @@ from agent.drafts.check import check_variant
 from agent.drafts.template import template_problems
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
+from agent.run.brand_copy import baseline_fields, examples_for, quality_gate
 from agent.run.progress import StageProgress
 from agent.run.segment_plans import Segment, synthesize_segments
 from agent.run.variant_writer import Variant, write_variants
@@ -102,6 +105,9 @@ def plan_variants(
         for seg in plan.segments
         if seg.cluster_id in channels_with_treatment.get(ch, set())
     ]
+    baseline = baseline_fields(campaign)
+    quality = quality_gate(campaign, baseline)
+    candidates = campaign.candidates_per_segment or 2 * campaign.variants_per_segment
     with progress.stage("variants (LLM)", total=len(jobs)) as task:
         for seg, channel in jobs:
             task.describe(f"variants (LLM): {seg.name} / {channel}")
@@ -118,6 +124,9 @@ def plan_variants(
                     ch, fields, placeholders=campaign.placeholders, policy=policy
                 ),
                 max_revisions=campaign.max_revisions,
+                candidates=candidates,
+                examples=examples_for(campaign, channel, seg.incentive_tier, baseline),
+                quality=quality,
             )
             task.advance()
         task.describe("variants (LLM)")

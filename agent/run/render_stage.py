@@ -44,6 +44,7 @@ def variant_templates(plan: BatchPlan, campaign: Campaign) -> dict[tuple[int, st
                         findings=v.findings,
                         prompt=v.prompt,
                         segment=names.get(cid),
+                        provenance=v.provenance(),
                     )
                 )
             except TemplateRejected:
@@ -169,6 +170,7 @@ class _UserRows:
                     subject_template=template.subject.source if template.subject else None,
                     body_template=template.body.source,
                     variant_findings=template.findings,
+                    provenance=template.provenance,
                 )
             )
         return out

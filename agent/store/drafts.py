@@ -36,6 +36,7 @@ DRAFT_FIELDS = (
     "findings",
     "prompt",
     "personalization",
+    "provenance",
 )
 # what a control row never carries: the holdout is a user, an arm, a segment and a channel
 MESSAGE_FIELDS = (
@@ -47,6 +48,7 @@ MESSAGE_FIELDS = (
     "variant",
     "prompt",
     "personalization",
+    "provenance",
 )
 CHUNK = 5000
 

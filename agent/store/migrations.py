@@ -112,6 +112,15 @@ def m005_outcomes_and_global_holdouts(conn: Connection) -> None:
     )
 
 
+@migration
+def m006_draft_provenance(conn: Connection) -> None:
+    """drafts.provenance: prompt version, model, candidates, revision and quality score."""
+    if "provenance" in {c["name"] for c in inspect(conn).get_columns("drafts")}:
+        return  # m001 builds tables from the current schema, so a new database has it
+    kind = schema.drafts.c.provenance.type.compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE drafts ADD COLUMN provenance {kind}"))
+
+
 LATEST = max(version_of(name) for name, _ in MIGRATIONS)
 
 

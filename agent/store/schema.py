@@ -115,6 +115,9 @@ drafts = Table(
     # what the guardrails allowed in this message: {"first_name", "values"}; an edit is
     # re-checked with it (migration m003; NULL for drafts queued before it)
     Column("personalization", JSONType),
+    # what wrote the copy: {"prompt", "model", "candidates", "revision", "quality_score"}
+    # (migration m006; NULL for baseline copy and for drafts queued before it)
+    Column("provenance", JSONType),
     Column("status", String(16), nullable=False),
     Column("reviewer", String(200)),
     Column("decided_at", UTCDateTime),

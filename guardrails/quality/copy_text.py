@@ -46,9 +46,15 @@ class Word:
 
 
 def stem(word: str) -> str:
-    """A crude English stem: `classes` matches `class`, `workouts` matches `workout`."""
+    """A crude English stem: `classes` and `class` match, so do `workouts` and `workout`."""
     w = word.lower().replace("’", "'").removesuffix("'s")
-    for suffix in ("ing", "es", "ed", "s"):
+    if len(w) <= 3 or w.endswith("ss"):
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return w[:-2]
+    for suffix in ("ing", "ed", "s"):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             return w[: -len(suffix)]
     return w
