@@ -25,17 +25,17 @@ from typing import Any
 import yaml
 
 from agent.errors import WinbackError
+from agent.run.preflight import PreflightFailed, budget_problems, cohort_problems, filled_columns
 from agent.starters.starter_sets import (
     INCENTIVE,
     fit_catalog,
     fit_copy,
     fit_rule,
-    over_budget,
     starter_dir,
     with_brand,
 )
 from agent.store.export_presets import check_link
-from prompts.channels import ADDRESS_COLUMN, CHANNELS
+from prompts.channels import CHANNELS
 from prompts.yaml_file import read_yaml_mapping
 
 FILES = ("campaign.yaml", "baseline_copy.yaml", "incentive_catalog.yaml")
@@ -79,14 +79,7 @@ def cohort_columns(path: Path, mapping: Path | None = None) -> tuple[set[str], i
         raise WinbackError(
             f"Cohort {path} has no rows", "Export the cohort again with one row per customer."
         )
-    filled = set()
-    for column in frame.columns:
-        values = frame[column].dropna()
-        if values.dtype == object:
-            values = values[values.astype(str).str.strip() != ""]
-        if len(values):
-            filled.add(str(column))
-    return filled, len(frame)
+    return filled_columns(frame), len(frame)
 
 
 def _check_request(req: InitRequest) -> None:
@@ -121,25 +114,18 @@ def _check_request(req: InitRequest) -> None:
 
 
 def _check_cohort(req: InitRequest, columns: set[str], placeholders: list[str]) -> list[str]:
-    """The campaign's placeholders the cohort can fill; errors for what it cannot support."""
-    personal = [p for p in placeholders if p != INCENTIVE]
-    fillable = [p for p in personal if p in columns]
-    if not fillable:
-        raise WinbackError(
-            f"Cohort {req.cohort} has no column a placeholder could use (looked for "
-            f"{', '.join(personal)}; it has {', '.join(sorted(columns)) or 'none'})",
-            f"Add one of {', '.join(personal)} to the cohort (first_name is the usual one), "
-            "or rename yours with --mapping MAPPING.yaml.",
-        )
-    for channel in req.channels:
-        column = ADDRESS_COLUMN[channel]
-        if column not in columns:
-            raise WinbackError(
-                f"Channel {channel} needs a {column} column with values; cohort "
-                f"{req.cohort} has none",
-                f"Add {column} to the cohort, or leave {channel} out of --channels.",
-            )
-    return fillable
+    """The campaign's placeholders the cohort can fill; errors for what it cannot support.
+
+    The checks are `winback run`'s own (`agent.run.preflight.cohort_problems`),
+    except that a placeholder the cohort lacks is left out of the new campaign
+    rather than reported.
+    """
+    problems = cohort_problems(
+        columns, placeholders, req.channels, str(req.cohort), every_placeholder=False
+    )
+    if problems:
+        raise PreflightFailed(problems)
+    return [p for p in placeholders if p != INCENTIVE and p in columns]
 
 
 def _catalog(req: InitRequest, columns: set[str]) -> tuple[dict[str, Any], list[str]]:
@@ -152,16 +138,10 @@ def _catalog(req: InitRequest, columns: set[str]) -> tuple[dict[str, Any], list[
         error=WinbackError,
     )
     data, notes = fit_catalog(data, columns)
-    if req.budget is not None:
-        expensive = over_budget(data, req.budget)
-        if expensive:
-            costs = ", ".join(f"{o} ({float(data['offers'][o]['cost']):g})" for o in expensive)
-            raise WinbackError(
-                f"Offers cost more per redemption than the whole --budget {req.budget:g} "
-                f"{data.get('currency', '')}: {costs}".rstrip(),
-                "Raise --budget, or lower those offers' cost or remove them from the catalog "
-                "(--catalog FILE).",
-            )
+    costs = {o: float(v.get("cost") or 0) for o, v in data["offers"].items()}
+    problems = budget_problems(costs, req.budget, str(data.get("currency", "")))
+    if problems:
+        raise PreflightFailed(problems)
     return data, notes
 
 

@@ -134,12 +134,3 @@ def fit_catalog(data: dict[str, Any], columns: set[str]) -> tuple[dict[str, Any]
         for tier, slots in (data.get("tiers") or {}).items()
     }
     return {**data, "offers": offers, "tiers": tiers}, notes
-
-
-def over_budget(data: dict[str, Any], budget: float) -> list[str]:
-    """The offers whose cost per redemption alone exceeds the whole budget."""
-    return sorted(
-        offer_id
-        for offer_id, offer in (data.get("offers") or {}).items()
-        if float(offer.get("cost") or 0) > budget
-    )

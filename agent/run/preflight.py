@@ -1,0 +1,395 @@
+"""Everything a campaign can get wrong, checked against the cohort before the first LLM call.
+
+`winback run` and `winback segments preview` call `preflight` once, first. It
+collects every problem instead of stopping at the first, then raises one
+`PreflightFailed` (exit 2) that lists them all, so a marketer fixes the
+campaign in one pass and nothing is queued or spent on the model. What it
+checks, each a small function returning `Problem`s:
+
+- the files the campaign names load: prompt versions, guardrail and quality
+  policies, the incentive catalog, the baseline copy, the brand's examples;
+- the activation rule evaluates on the cohort (its columns exist, types fit);
+- placeholders against the cohort's columns *that hold values*: a cohort with
+  no column any placeholder could use, and each allowed placeholder the
+  cohort cannot fill (unless it has a fallback such as `first_name` -> "there"),
+  since the model would write copy around it and every such draft would be
+  blocked;
+- channels against address columns (`email`, `phone`; push goes to `user_id`);
+- the baseline copy against the campaign (only when the baseline arm is not
+  empty): an entry per channel, placeholders the cohort can fill, and when the
+  catalog can assign an offer, a `<channel>_with_incentive` entry that says
+  `{{ incentive }}` (otherwise the offer is given and never mentioned); a
+  placeholder the cohort fills only partly is a warning with the share of
+  users whose baseline draft will be blocked;
+- the catalog against the campaign: `incentive` allowed as a placeholder when
+  offers can be assigned, no offer costing more than the whole budget, every
+  eligibility rule's columns present in the cohort.
+
+`winback init` (`agent.starters.campaign_folder`) runs the same cohort checks
+(`cohort_problems`, `budget_problems`) before it writes a campaign folder: one
+implementation of each check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from agent.campaign import Campaign
+from agent.drafts.template import DEFAULT_FALLBACKS
+from agent.errors import WinbackError
+from prompts.channels import ADDRESS_COLUMN
+from prompts.errors import UserError
+
+INCENTIVE = "incentive"
+WARN_EMPTY_SHARE = 0.05  # a baseline placeholder empty for more users than this is reported
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix before the run: what is wrong, where, and how to fix it."""
+
+    where: str
+    message: str
+    fix: str
+
+    @property
+    def text(self) -> str:
+        """The problem as a sentence: `where` followed by `message`."""
+        return f"{self.where} {self.message}".strip()
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain data for `--json`."""
+        return {"problem": self.text, "fix": self.fix}
+
+
+class PreflightFailed(WinbackError):
+    """Every problem the checks found, as one error (exit code 2)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        if len(problems) == 1:
+            p = problems[0]
+            super().__init__(p.text, p.fix)
+            return
+        what = "; ".join(f"({i}) {p.text}" for i, p in enumerate(problems, 1))
+        fix = " ".join(f"({i}) {p.fix}" for i, p in enumerate(problems, 1))
+        super().__init__(
+            f"The campaign has {len(problems)} problems, found before any LLM call: {what}",
+            f"Fix each, then re-run: {fix}",
+        )
+
+
+@dataclass
+class Preflight:
+    """What passed the checks, loaded once for the run: policies, catalog, prompt library."""
+
+    policy: Any
+    catalog: Any
+    library: Any
+    warnings: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+
+def filled_columns(frame: pd.DataFrame) -> set[str]:
+    """The columns that hold at least one value (blank text does not count)."""
+    filled = set()
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            values = values[values.astype(str).str.strip() != ""]
+        if len(values):
+            filled.add(str(column))
+    return filled
+
+
+def cohort_problems(
+    columns: set[str],
+    placeholders: Iterable[str],
+    channels: Iterable[str],
+    cohort: str,
+    *,
+    every_placeholder: bool = True,
+) -> list[Problem]:
+    """Placeholders and channels against the cohort's filled columns.
+
+    `every_placeholder=False` (for `winback init`, which keeps only the
+    placeholders the cohort fills) reports only a cohort that fills none.
+    """
+    problems = []
+    personal = [p for p in placeholders if p != INCENTIVE]
+    fillable = [p for p in personal if p in columns]
+    if personal and not fillable:
+        problems.append(
+            Problem(
+                f"Cohort {cohort}",
+                f"has no column a placeholder could use (looked for {', '.join(personal)}; it has "
+                f"{', '.join(sorted(columns)) or 'none'})",
+                f"Add one of {', '.join(personal)} to the cohort (first_name is the usual "
+                "one), or rename yours with --mapping MAPPING.yaml.",
+            )
+        )
+    elif every_placeholder:
+        for name in personal:
+            if name not in columns and name not in DEFAULT_FALLBACKS:
+                problems.append(
+                    Problem(
+                        f"Campaign placeholder {name}",
+                        f"cannot be filled: cohort {cohort} has no {name} column with values, so every message "
+                        f"that says {{{{ {name} }}}} would be blocked",
+                        f"Remove {name} from `placeholders` in the campaign file (or write one "
+                        f"for this cohort with `winback init`), or add a {name} column.",
+                    )
+                )
+    for channel in channels:
+        column = ADDRESS_COLUMN[channel]
+        if column not in columns:
+            problems.append(
+                Problem(
+                    f"Channel {channel}",
+                    f"needs a {column} column with values; cohort {cohort} has none",
+                    f"Add {column} to the cohort, or leave {channel} out of the channels.",
+                )
+            )
+    return problems
+
+
+def budget_problems(
+    costs: Mapping[str, float], budget: float | None, currency: str
+) -> list[Problem]:
+    """Offers whose cost per redemption alone exceeds the whole incentive budget."""
+    if budget is None:
+        return []
+    expensive = sorted(o for o, c in costs.items() if float(c or 0) > budget)
+    if not expensive:
+        return []
+    listed = ", ".join(f"{o} ({float(costs[o]):g})" for o in expensive)
+    return [
+        Problem(
+            "Incentive catalog",
+            f"has offers that cost more per redemption than the whole budget {budget:g} {currency}: "
+            f"{listed}".rstrip(),
+            "Raise the budget (incentive_budget, or --budget for winback init), or lower those "
+            "offers' cost or remove them from the catalog.",
+        )
+    ]
+
+
+def _rule_columns(rule: str) -> set[str]:
+    from segments.rule_tokens import tokenize
+
+    return {str(t.value) for t in tokenize(rule) if t.kind == "name"}
+
+
+def catalog_problems(catalog: Any, campaign: Campaign, columns: set[str]) -> list[Problem]:
+    """The catalog against the campaign: budget, eligibility columns, the incentive placeholder."""
+    problems = budget_problems(
+        {o: offer.cost for o, offer in catalog.offers.items()},
+        campaign.incentive_budget,
+        catalog.currency,
+    )
+    for offer_id, offer in sorted(catalog.offers.items()):
+        missing = sorted(_rule_columns(offer.eligibility) - columns) if offer.eligibility else []
+        if missing:
+            problems.append(
+                Problem(
+                    f"Incentive catalog offer {offer_id}",
+                    f"is out of reach: its eligibility ({offer.eligibility}) reads {', '.join(missing)}, "
+                    "which the cohort lacks, so nobody could get it",
+                    "Remove the offer or its eligibility rule, or add the column to the cohort.",
+                )
+            )
+    if gives_offers(catalog) and INCENTIVE not in campaign.placeholders:
+        problems.append(
+            Problem(
+                "Campaign placeholders",
+                "lack incentive although the incentive catalog assigns offers, so no message "
+                "could say the offer",
+                "Add incentive to `placeholders` in the campaign file, or give every tier "
+                "no offer (null) in the catalog.",
+            )
+        )
+    return problems
+
+
+def gives_offers(catalog: Any) -> bool:
+    """Whether any (segment tier, value tier) pair of the catalog maps to an offer."""
+    return any(o is not None for slots in catalog.tiers.values() for o in slots.values())
+
+
+def baseline_problems(
+    campaign: Campaign, frame: pd.DataFrame, columns: set[str], offers: bool
+) -> tuple[list[Problem], list[str]]:
+    """The baseline copy against the campaign and cohort: (problems, warnings)."""
+    from agent.drafts.render import BASELINE_COPY, load_baseline_copy
+
+    if campaign.arms.baseline <= 0:
+        return [], []
+    path = Path(campaign.baseline_copy) if campaign.baseline_copy else BASELINE_COPY
+    try:
+        templates = load_baseline_copy(path, campaign.placeholders)
+    except UserError as exc:
+        return [Problem("", exc.message, exc.fix or "Fix the baseline copy.")], []
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    for channel in campaign.channels:
+        keys = [channel] + ([f"{channel}_with_incentive"] if offers else [])
+        for key in keys:
+            template = templates.get(key)
+            where = f"Baseline copy {path}, entry {key}"
+            if template is None:
+                problems.append(_missing_entry(where, key, channel, offers))
+                continue
+            used = _template_names(template)
+            if key == channel and INCENTIVE in used:
+                problems.append(
+                    Problem(
+                        where,
+                        "says {{ incentive }}, but it goes to baseline users who get no offer",
+                        f"Move the offer sentence to {channel}_with_incentive.",
+                    )
+                )
+            if key != channel and INCENTIVE not in used:
+                problems.append(
+                    Problem(
+                        where,
+                        "never says {{ incentive }}, so users given an offer would not hear of it",
+                        f"Mention the offer in {key} with {{{{ incentive }}}}.",
+                    )
+                )
+            for name in sorted(used - {INCENTIVE}):
+                if name in DEFAULT_FALLBACKS:
+                    continue
+                if name not in columns:
+                    problems.append(
+                        Problem(
+                            where,
+                            f"says {{{{ {name} }}}} but the cohort has no {name} column with "
+                            "values, so every baseline draft would be blocked",
+                            f"Rewrite {key} without {name} (`winback init` writes copy this "
+                            f"cohort can fill), or add a {name} column.",
+                        )
+                    )
+                    continue
+                empty = _empty_share(frame[name])
+                if empty > WARN_EMPTY_SHARE:
+                    warnings.append(
+                        f"{where} says {{{{ {name} }}}}, empty for {empty:.0%} of the cohort: "
+                        "those users' baseline drafts will be blocked"
+                    )
+    return problems, warnings
+
+
+def _missing_entry(where: str, key: str, channel: str, offers: bool) -> Problem:
+    if key == channel:
+        return Problem(where, "is missing", f"Add a {channel} entry to the baseline copy file.")
+    return Problem(
+        where,
+        "is missing, so baseline users given an offer would get copy that never mentions it",
+        f"Add {key} (its copy must say {{{{ incentive }}}}).",
+    )
+
+
+def _template_names(template: Any) -> set[str]:
+    from agent.starters.starter_sets import placeholders_in
+
+    sources = [template.body.source] + ([template.subject.source] if template.subject else [])
+    return placeholders_in(sources)
+
+
+def _empty_share(series: pd.Series) -> float:
+    if not len(series):
+        return 0.0
+    values = series.astype("string").str.strip()
+    return float((values.isna() | (values == "")).mean())
+
+
+def example_problems(campaign: Campaign, columns: set[str]) -> list[Problem]:
+    """The brand's examples: placeholders the cohort fills (the model copies what it sees)."""
+    problems = []
+    for i, example in enumerate(campaign.examples):
+        from agent.starters.starter_sets import placeholders_in
+
+        used = placeholders_in(example.fields().values()) - {INCENTIVE}
+        for name in sorted(used - columns - set(DEFAULT_FALLBACKS)):
+            problems.append(
+                Problem(
+                    f"Campaign examples[{i}] ({example.channel})",
+                    f"says {{{{ {name} }}}}, which the cohort cannot fill; the model would "
+                    "copy it into its variants",
+                    f"Rewrite the example without {name}, or add a {name} column.",
+                )
+            )
+    return problems
+
+
+def _attempt(problems: list[Problem], where: str, load: Any) -> Any:
+    """`load()`, or None with its error recorded as a problem."""
+    try:
+        return load()
+    except UserError as exc:
+        problems.append(Problem("", exc.message, exc.fix or f"Fix the {where}."))
+        return None
+
+
+def preflight(frame: pd.DataFrame, campaign: Campaign, cohort: str = "(cohort)") -> Preflight:
+    """Run every check (module doc); raise `PreflightFailed` listing all problems."""
+    from agent.llm.prompt_library import PromptLibrary
+    from agent.run.brand_copy import check_examples
+    from guardrails.policy import load_policy
+    from guardrails.quality import load_quality_policy
+    from segments.activation_rules import evaluate_rule
+    from segments.incentives import load_incentive_catalog
+
+    problems: list[Problem] = []
+    library = PromptLibrary()
+    for name in ("segment_synthesis", *(f"{ch}_variants" for ch in campaign.channels)):
+        _attempt(
+            problems,
+            f"Prompt {campaign.prompt_ref(name)}",
+            lambda n=name: library.get(campaign.prompt_ref(n)),
+        )
+    policy = _attempt(
+        problems,
+        "Guard policy",
+        lambda: load_policy(Path(campaign.guard_policy) if campaign.guard_policy else None),
+    )
+    _attempt(problems, "Quality policy", lambda: load_quality_policy(campaign.quality_policy))
+    if policy is not None:
+        _attempt(problems, "Campaign examples", lambda: check_examples(campaign, policy))
+    catalog = _attempt(
+        problems, "Incentive catalog", lambda: load_incentive_catalog(campaign.incentive_catalog)
+    )
+    if campaign.rule:
+        _attempt(problems, "Activation rule", lambda: evaluate_rule(frame, campaign.rule))
+    columns = filled_columns(frame)
+    problems += cohort_problems(columns, campaign.placeholders, campaign.channels, cohort)
+    problems += example_problems(campaign, columns)
+    warnings: list[str] = []
+    if catalog is not None:
+        problems += catalog_problems(catalog, campaign, columns)
+        found, warnings = baseline_problems(campaign, frame, columns, gives_offers(catalog))
+        problems += found
+    if problems:
+        raise PreflightFailed(problems)
+    return Preflight(
+        policy=policy,
+        catalog=catalog,
+        library=library,
+        warnings=warnings,
+        checks=[
+            "prompts",
+            "guard and quality policies",
+            "examples",
+            "incentive catalog",
+            "activation rule",
+            "placeholders vs cohort columns",
+            "channels vs address columns",
+            "baseline copy vs campaign",
+            "catalog vs budget and campaign",
+        ],
+    )
