@@ -26,6 +26,10 @@ examples:                       # the brand's own copy, few-shot in the variant 
   - channel: push
     title: "Your mat misses you"
     body: "{{ first_name }}, roll it out for one class today."
+global_control: {share: 0.0, period: quarter}   # 0: off; else 1%-15% of users held out per period
+allocation: {method: thompson, floor: 0.10}     # treatment users across variants, from past batches
+winners_as_examples: true       # past batches' winning variants: few-shot examples, sent again
+max_score_age_days: 7           # warn when the cohort's scores_as_of is older (null: never)
 ```
 
 Every key is optional except `name`; unknown keys and wrong types are errors
@@ -36,7 +40,7 @@ override the file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -51,6 +55,8 @@ from agent.drafts.placeholders import DEFAULT_PLACEHOLDERS
 from agent.errors import WinbackError
 from prompts.channels import Channel
 from prompts.yaml_file import read_yaml_mapping
+from segments.errors import SegmentsError
+from segments.global_control import check_global_control_share
 
 # the fields one example of each channel must have (as the model writes them)
 EXAMPLE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -73,6 +79,31 @@ class ArmFractions(BaseModel):
         if v + info.data.get("control", 0) >= 1:
             raise ValueError("control + baseline must leave room for treatment (sum < 1)")
         return v
+
+
+class GlobalControlSettings(BaseModel):
+    """The period's global control group (`segments.global_control`): share 0 turns it off."""
+
+    model_config = ConfigDict(extra="forbid")
+    share: float = 0.0
+    period: Literal["quarter", "month", "year"] = "quarter"
+
+    @field_validator("share")
+    @classmethod
+    def _share_in_limits(cls, v: float) -> float:
+        try:
+            check_global_control_share(v)
+        except SegmentsError as exc:
+            raise ValueError(f"{exc.message} ({exc.fix})") from exc
+        return v
+
+
+class AllocationSettings(BaseModel):
+    """How treatment users are split across variants (`agent.lift.thompson_allocation`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    method: Literal["thompson", "equal"] = "thompson"
+    floor: float = Field(0.10, ge=0, le=1)
 
 
 class CopyExample(BaseModel):
@@ -136,6 +167,10 @@ class Campaign(BaseModel):
     brand_words: list[str] = Field(default_factory=list, max_length=200)
     quality_policy: str | None = None
     examples: list[CopyExample] = Field(default_factory=list, max_length=20)
+    global_control: GlobalControlSettings = Field(default_factory=GlobalControlSettings)
+    allocation: AllocationSettings = Field(default_factory=AllocationSettings)
+    winners_as_examples: bool = True
+    max_score_age_days: int | None = Field(7, ge=0)
 
     @field_validator("channels")
     @classmethod

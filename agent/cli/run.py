@@ -162,6 +162,7 @@ def run(
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     """The human-readable run summary."""
     users = summary["users"]
+    gc = summary.get("global_control") or {}
     console.print(
         f"[bold]Batch {escape(summary['batch_id'])}[/bold] ({escape(summary['campaign'])})"
         + (" [dim]resumed[/dim]" if summary["resumed"] else "")
@@ -171,10 +172,18 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         console.print(f"[yellow]skipped {users['invalid_skipped']} invalid row(s)[/yellow]")
     console.print(
         f"users: {users['cohort']} in cohort, {users['activated']} match the rule, "
-        f"{users['suppressed']} suppressed, {users['eligible']} eligible -> "
+        f"{users['suppressed']} suppressed, "
+        + (
+            f"{users['global_control']} held out (global control {gc['period']}), "
+            if users.get("global_control")
+            else ""
+        )
+        + f"{users['eligible']} eligible -> "
         f"control {users['control']}, baseline {users['baseline']}, "
         f"treatment {users['treatment']}"
     )
+    for warning in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     table = Table("segment", "users", "plan", "incentive", "angle")
     for s in summary["segments"]:
         source = "LLM" if s["source"] == "llm" else "[yellow]fallback[/yellow]"

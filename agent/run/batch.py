@@ -30,6 +30,7 @@ from agent.drafts.record import CheckedDraft, Draft
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
 from agent.run.brand_copy import check_examples
+from agent.run.global_control_stage import hold_out_global_control, record_holdout
 from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
 from agent.run.progress import StageProgress
 from agent.run.quality_report import quality_summary
@@ -108,6 +109,10 @@ def run_batch(
             active, campaign.channels, contacts=contacts, cap_days=campaign.frequency_cap_days
         )
         eligible = active[sup.keep]
+        # the period's global control group leaves before the arms: no draft, no control row
+        eligible, holdout = hold_out_global_control(
+            eligible, campaign.global_control, datetime.now(UTC).date()
+        )
         channel_ok = {ch: sup.eligible.loc[eligible.index, ch] for ch in campaign.channels}
     with progress.stage("experiment arms"):
         split = assign_arms(
@@ -128,6 +133,7 @@ def run_batch(
         model=None,
         provider=None,
     )
+    record_holdout(engine, batch.batch_id, holdout)
     plan = BatchPlan()
     drafts: list[Draft] = []
     checked: list[CheckedDraft] = []
@@ -197,12 +203,14 @@ def run_batch(
             "invalid_skipped": int(cohort.report.invalid_rows),
             "activated": len(active),
             "suppressed": int(sup.removed),
+            "global_control": len(holdout.user_ids),
             "eligible": len(eligible),
             "control": int((arms == "control").sum()),
             "baseline": int((arms == "baseline").sum()),
             "treatment": int((arms == "treatment").sum()),
         },
         "suppression": sup.as_dict(),
+        "global_control": holdout.to_dict(),
         "arms": split.as_dict(),
         "verdicts": verdict_counts(checked),
         "drafts": {"messages": len(drafts), "new": new},
@@ -245,6 +253,7 @@ def run_batch(
         seconds=summary["seconds"],
     )
     _record_batch_meta(engine, batch.batch_id, prompts_used, model, provider)
+    summary["warnings"] = [*holdout.warnings]
     summary["sample"] = _samples(checked)
     return summary
 
