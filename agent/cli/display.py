@@ -52,6 +52,28 @@ def highlighted(text: str | None, findings: list[dict], field: str) -> Text:
     return out
 
 
+def provenance_text(draft: dict[str, Any]) -> str:
+    """What wrote a draft's copy, in one line: prompt, model, best of N, revision, quality score."""
+    p = draft.get("provenance")
+    if not p:
+        return "the brand's baseline copy" if draft.get("arm") == "baseline" else "-"
+    score = p.get("quality_score")
+    return (
+        f"{p.get('prompt') or '-'} on {p.get('model') or '-'}, best of {p.get('candidates', '?')} "
+        f"candidates, revision {p.get('revision', 0)}, quality "
+        f"{score if score is not None else '-'}/100"
+    )
+
+
+def variant_text(draft: dict[str, Any]) -> str:
+    """The draft's variant, with its share of the segment and why (when the run stored it)."""
+    variant = draft.get("variant") or "-"
+    alloc = draft.get("allocation") or {}
+    if alloc.get("share") is None:
+        return variant
+    return f"{variant} ({alloc['share']:.0%} of the segment's treatment users: {alloc['reason']})"
+
+
 def draft_panel(draft: dict[str, Any]) -> Panel:
     """A reviewer's view of one draft: context, the highlighted message, the findings."""
     meta = Table.grid(padding=(0, 2))
@@ -62,8 +84,9 @@ def draft_panel(draft: dict[str, Any]) -> Panel:
     rows = [
         ("user", f"{draft['user_id']}  ({draft['arm']} arm, {draft['channel']})"),
         ("segment", draft.get("segment") or "-"),
-        ("variant", draft.get("variant") or "-"),
+        ("variant", variant_text(draft)),
         ("prompt", draft.get("prompt") or "-"),
+        ("written by", provenance_text(draft)),
         ("incentive", incentive.get("text") or incentive.get("code") or "-"),
         ("status", draft["status"] + (" (edited)" if draft.get("edited") else "")),
     ]

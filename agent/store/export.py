@@ -55,6 +55,7 @@ from agent.store.rows import utcnow
 from agent.store.schema import contacts, drafts
 
 EXPORT_COLUMNS = GENERIC_COLUMNS
+PROVENANCE_KEYS = ("model", "candidates", "revision", "quality_score")
 MAILCHIMP_FIELD_BYTES = 255  # Mailchimp clips text merge fields at 255 bytes
 CONTROL_COLUMNS = ("user_id", "arm", "segment", "batch_id")
 FORMATS = ("csv", "jsonl")
@@ -113,6 +114,9 @@ def _export_row(d: dict[str, Any], preset: Preset, link_base: str | None) -> dic
         "batch_id": d["batch_id"],
         "_separated": parts.separated,
     }
+    provenance = d.get("provenance") or {}
+    row.update({k: provenance.get(k) for k in PROVENANCE_KEYS})
+    row["prompt"] = provenance.get("prompt") or d.get("prompt")
     row.update({f"merge:{k}": v for k, v in values.items() if k != "incentive"})
     return row
 

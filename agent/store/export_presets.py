@@ -132,6 +132,12 @@ GENERIC_COLUMNS = (
     "body_html",
     "call_to_action",
     "link",
+    # provenance: what wrote the copy (empty for the baseline copy)
+    "prompt",
+    "model",
+    "candidates",
+    "revision",
+    "quality_score",
 )
 ESP_MESSAGE_KEYS = (
     "subject",
