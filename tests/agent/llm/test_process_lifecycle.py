@@ -10,7 +10,10 @@ time from the signal until no process of the server's group is alive (bound:
 uninterrupted run and without duplicates.
 
 The model loads slowly on a shared machine, so the waits for it to come up are
-generous; the 2-second bound on the way down is not.
+generous; the 2-second bound on the way down is not. The signalled runs cost a
+model load each; the final run makes the batch's two LLM calls (one segment,
+one push variant, no revisions, no re-asks), which is most of the runtime, and
+the reference run replays them from the cache.
 """
 
 from __future__ import annotations
