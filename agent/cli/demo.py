@@ -26,7 +26,6 @@ from agent.cli.options import (
     JsonOpt,
     settings_options,
 )
-from agent.demo.best_copy import show_best_variants
 from agent.errors import WinbackError
 from agent.run.progress import StageProgress
 from prompts import PROMPTS_DIR
@@ -119,6 +118,8 @@ def show(summary: dict, console: Console) -> None:
             Text(s["name"]), str(s["size"]), Text(s["incentive_tier"]), Text(s["message_angle"]), by
         )
     console.print(table)
+    from agent.demo.best_copy import show_best_variants  # it imports agent.cli.display
+
     show_best_variants(summary, console)
     v, llm = summary["verdicts"], summary["llm"]
     console.print(

@@ -65,7 +65,7 @@ def best_panel(best: dict[str, Any], width: int) -> Panel:
     )
     return Panel(
         text,
-        title=Text(f"{best['segment']} · {channel} · best of {best['variant']}"),
+        title=Text(f"{best['segment']} · {channel} · best variant {best['variant']}"),
         subtitle=subtitle,
         width=width,
     )

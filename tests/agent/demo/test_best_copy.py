@@ -71,7 +71,7 @@ SUMMARY = {
 def test_best_variants_are_shown_with_score_and_blocked_ones_say_why():
     console = Console(record=True, width=100)
     show_best_variants(SUMMARY, console)
-    out = console.export_text()
+    out = " ".join(console.export_text().split())
     assert "Silent loyalists · push" in out and "quality 90/100" in out and "pass" in out
     assert "Book a yoga class today." in out
     assert "Trial-and-gone · email" in out and "block" in out and "'she' is someone" in out
