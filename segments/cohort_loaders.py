@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from prompts.yaml_file import read_yaml_mapping
 from segments.cohort_csv import read_csv_file
 from segments.cohort_jsonl import read_jsonl_file
@@ -64,10 +62,12 @@ def load_mapping(mapping: Path | dict[str, str] | None) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in data.items()}
 
 
-def _rename(frame: pd.DataFrame, mapping: dict[str, str], log: ProblemLog) -> dict[str, str]:
-    """Strip names, apply the mapping, match known names case-insensitively."""
-    stripped = {c: str(c).strip() for c in frame.columns}
-    names = list(stripped.values())
+def rename_columns(
+    columns: list[str], mapping: dict[str, str], log: ProblemLog
+) -> tuple[list[str], dict[str, str]]:
+    """Our names for the source's columns (stripped, mapped, known names matched by case),
+    and the renames made; two columns becoming one name is a problem in `log`."""
+    names = [str(c).strip() for c in columns]
     renamed: dict[str, str] = {}
     known_lower = {k.lower(): k for k in COLUMNS}
     for src in names:
@@ -85,8 +85,22 @@ def _rename(frame: pd.DataFrame, mapping: dict[str, str], log: ProblemLog) -> di
                 expected="each column once",
             )
         seen[dst] = src
-    frame.columns = final
-    return {s: d for s, d in renamed.items() if s != d}
+    return final, {s: d for s, d in renamed.items() if s != d}
+
+
+def unused_mapping(mapping: dict[str, str], renamed: dict[str, str], final: list[str]) -> list[str]:
+    """Mapping entries naming a column the source does not have."""
+    return sorted(set(mapping) - set(renamed) - set(final))
+
+
+def note_unused_mapping(names: list[str], log: ProblemLog) -> None:
+    """One problem per mapping entry that renames nothing."""
+    for name in names:
+        log.add(
+            f"the mapping renames '{name}', but the source has no such column",
+            column=name,
+            expected="a column present in the source",
+        )
 
 
 def load_cohort(source: CohortSource, log: ProblemLog) -> LoadedCohort:
@@ -113,12 +127,7 @@ def load_cohort(source: CohortSource, log: ProblemLog) -> LoadedCohort:
         else:
             loaded = read_parquet_file(path, log)
     if len(loaded.frame.columns):
-        loaded.renamed = _rename(loaded.frame, mapping, log)
-        unused = sorted(set(mapping) - set(loaded.renamed) - set(loaded.frame.columns))
-        for name in unused:
-            log.add(
-                f"the mapping renames '{name}', but the source has no such column",
-                column=name,
-                expected="a column present in the source",
-            )
+        final, loaded.renamed = rename_columns(list(loaded.frame.columns), mapping, log)
+        loaded.frame.columns = final
+        note_unused_mapping(unused_mapping(mapping, loaded.renamed, final), log)
     return loaded
