@@ -14,8 +14,8 @@ RUN_KEYS = {"batch_id", "users", "verdicts", "drafts", "llm", "segments", "secon
 
 
 @pytest.mark.vcr
-def test_demo_then_approve_export_lift(llm_env_for_demo, tmp_path):
-    result = runner.invoke(app, ["demo", "--users", "80", "--json"], env=llm_env_for_demo)
+def test_demo_then_approve_export_lift(llm_cli_env, tmp_path):
+    result = runner.invoke(app, ["demo", "--users", "80", "--json"], env=llm_cli_env)
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert set(out) >= RUN_KEYS
@@ -49,15 +49,3 @@ def test_demo_rejects_bad_user_count():
     result = runner.invoke(app, ["demo", "--users", "0"])
     assert result.exit_code == 2
     assert "--users 0 is out of range" in result.stderr
-
-
-@pytest.fixture
-def llm_env_for_demo(llm_settings):
-    return {
-        "WINBACK_PROVIDER": "openai",
-        "WINBACK_BASE_URL": llm_settings.base_url,
-        "WINBACK_API_KEY": "sk-test-not-a-real-key",
-        "WINBACK_MODEL": llm_settings.model,
-        "WINBACK_MAX_RETRIES": "0",
-        "WINBACK_TIMEOUT": "900",  # recording on busy cores; replay is instant
-    }
