@@ -28,7 +28,7 @@ examples:                       # the brand's own copy, few-shot in the variant 
     body: "{{ first_name }}, roll it out for one class today."
 global_control: {share: 0.0, period: quarter}   # 0: off; else 1%-15% of users held out per period
 allocation: {method: thompson, floor: 0.10}     # treatment users across variants, from past batches
-winners_as_examples: true       # past batches' winning variants: few-shot examples, sent again
+carry_winners: true             # past winners: sent again (id w-...) and few-shot examples
 max_score_age_days: 7           # warn when the cohort's scores_as_of is older (null: never)
 ```
 
@@ -169,7 +169,7 @@ class Campaign(BaseModel):
     examples: list[CopyExample] = Field(default_factory=list, max_length=20)
     global_control: GlobalControlSettings = Field(default_factory=GlobalControlSettings)
     allocation: AllocationSettings = Field(default_factory=AllocationSettings)
-    winners_as_examples: bool = True
+    carry_winners: bool = True
     max_score_age_days: int | None = Field(7, ge=0)
 
     @field_validator("channels")

@@ -130,11 +130,13 @@ def show_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one draft: the message with its findings highlighted, and the prompt name@version."""
+    from agent.run.allocation_stage import variant_allocation
     from agent.store import get_draft
     from agent.store.rows import jsonable
 
     with open_queue(db) as engine:
         draft = get_draft(engine, draft_id)
+        draft["allocation"] = variant_allocation(engine, draft["batch_id"], draft.get("variant"))
     if as_json:
         echo_json(jsonable(draft))
         return

@@ -17,6 +17,7 @@ LLM calls depend on segments and channels, not on users: at most
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ from agent.drafts.check import check_variant
 from agent.drafts.template import template_problems
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
-from agent.run.brand_copy import baseline_fields, examples_for, quality_gate
+from agent.run.brand_copy import MAX_EXAMPLES, baseline_fields, examples_for, quality_gate
 from agent.run.progress import StageProgress
 from agent.run.segment_plans import Segment, synthesize_segments
 from agent.run.variant_writer import Variant, write_variants
@@ -97,8 +98,14 @@ def plan_variants(
     library: PromptLibrary,
     policy: Policy,
     progress: StageProgress,
+    winners: Mapping[tuple[str, str], list[dict[str, str]]] | None = None,
 ) -> None:
-    """Variants per segment and channel (only where treatment users will get them)."""
+    """Variants per segment and channel (only where treatment users will get them).
+
+    `winners` ((segment name lower-cased, channel) -> fields) are earlier
+    batches' winning variants (`agent.run.allocation_stage.winner_examples`):
+    they lead that segment's few-shot examples, before the brand's own copy.
+    """
     jobs = [
         (seg, ch)
         for ch in campaign.channels
@@ -125,7 +132,10 @@ def plan_variants(
                 ),
                 max_revisions=campaign.max_revisions,
                 candidates=candidates,
-                examples=examples_for(campaign, channel, seg.incentive_tier, baseline),
+                examples=[
+                    *(winners or {}).get((seg.name.strip().lower(), channel), []),
+                    *examples_for(campaign, channel, seg.incentive_tier, baseline),
+                ][:MAX_EXAMPLES],
                 quality=quality,
             )
             task.advance()

@@ -11,6 +11,7 @@ Control users get nothing here, ever.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,14 @@ def render_drafts(
     campaign: Campaign,
     incentives: pd.DataFrame,
     progress: StageProgress,
+    shares: Mapping[tuple[int, str], Mapping[str, float]] | None = None,
 ) -> list[Draft]:
-    """One unchecked draft per (user, channel) for treatment and baseline users."""
+    """One unchecked draft per (user, channel) for treatment and baseline users.
+
+    `shares` ((segment, channel) -> variant key -> share, from
+    `agent.run.allocation_stage`) weights how treatment users are dealt across
+    a segment's variants; without it, equally.
+    """
     templates_by_segment = variant_templates(plan, campaign)
     baseline = load_baseline_copy(
         Path(campaign.baseline_copy) if campaign.baseline_copy else None, campaign.placeholders
@@ -79,11 +86,17 @@ def render_drafts(
             ok = channel_ok[channel]
             treat = frame.index[(arms == "treatment") & ok]
             counts = {cid: len(v) for (cid, ch), v in templates_by_segment.items() if ch == channel}
+            weights = {
+                cid: [(shares or {}).get((cid, ch), {}).get(t.id, 0.0) for t in v]
+                for (cid, ch), v in templates_by_segment.items()
+                if ch == channel
+            }
             assigned = assign_variants(
                 frame.loc[treat, "user_id"],
                 labels.loc[treat],
                 counts,
                 salt=f"{campaign.name}:{channel}",
+                weights=weights,
             )
             for cid in sorted(labels.loc[treat].unique()):
                 templates = templates_by_segment.get((int(cid), channel), [])
