@@ -29,6 +29,13 @@ from agent.drafts.personal_touch import personalize
 from agent.drafts.record import CheckedDraft, Draft
 from agent.llm.client import LLM
 from agent.llm.prompt_library import PromptLibrary
+from agent.run.allocation_stage import (
+    Allocation,
+    allocate,
+    past_results,
+    store_allocation,
+    winner_examples,
+)
 from agent.run.brand_copy import check_examples
 from agent.run.global_control_stage import hold_out_global_control, record_holdout
 from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
@@ -134,6 +141,9 @@ def run_batch(
         provider=None,
     )
     record_holdout(engine, batch.batch_id, holdout)
+    # what earlier batches of this campaign learned: results per variant text, winners
+    history = past_results(engine, campaign.name, batch.batch_id)
+    allocation = Allocation(campaign.allocation.method, campaign.allocation.floor)
     plan = BatchPlan()
     drafts: list[Draft] = []
     checked: list[CheckedDraft] = []
@@ -154,7 +164,11 @@ def run_batch(
                 ch: set(labels[(arms == "treatment") & channel_ok[ch]].unique())
                 for ch in campaign.channels
             }
-            plan_variants(plan, treated, campaign, llm, library, policy, progress)
+            examples = winner_examples(plan, history) if campaign.carry_winners else {}
+            plan_variants(plan, treated, campaign, llm, library, policy, progress, winners=examples)
+            # winners carried in, then treatment users shared by Thompson sampling (or equally)
+            allocation = allocate(plan, history, campaign, policy)
+            store_allocation(engine, batch.batch_id, allocation)
             tiers = labels.map({s.cluster_id: s.incentive_tier for s in plan.segments})
             incentives = assign_incentives(catalog, tiers, plan.value)
             incentives.loc[arms == "control", ["offer_id", "incentive", "unit"]] = None
@@ -162,7 +176,15 @@ def run_batch(
             ineligible = apply_eligibility(incentives, eligible, catalog)
             withdrawn = apply_budget(incentives, plan.value, campaign.incentive_budget)
             drafts = render_drafts(
-                eligible, arms, channel_ok, labels, plan, campaign, incentives, progress
+                eligible,
+                arms,
+                channel_ok,
+                labels,
+                plan,
+                campaign,
+                incentives,
+                progress,
+                shares=allocation.shares,
             )
             if campaign.personalize_top:
                 with progress.stage("personal touch (LLM)"):
@@ -230,6 +252,7 @@ def run_batch(
             f"{plan_key[0]}:{plan_key[1]}": [v.to_dict() for v in vs]
             for plan_key, vs in plan.variants.items()
         },
+        "allocation": allocation.to_dict(history),
         "clustering": plan.clustering,
         "incentives": {
             "offers": len(offers),
