@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,10 @@ from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
 from agent.run.progress import StageProgress
 from agent.run.quality_report import quality_summary
 from agent.run.render_stage import render_drafts
+from agent.run.rerun_check import earlier_batch, unchanged_summary
 from agent.run.store_stage import store_drafts
 from agent.settings import Settings
+from agent.store.accounts import get_account, set_batch_runner
 from agent.store.batches import finish_batch, start_batch
 from agent.store.contacts import recent_contacts
 from agent.store.engine import open_store_for
@@ -55,6 +57,7 @@ from segments.activation_rules import evaluate_rule
 from segments.cohort_validation import Cohort
 from segments.experiment_arms import assign_arms
 from segments.incentives import apply_eligibility, assign_incentives, load_incentive_catalog
+from segments.scoring.staleness import score_age_days, stale_scores_warning
 from segments.suppression import suppress
 
 
@@ -94,6 +97,7 @@ def run_batch(
     progress: StageProgress,
     extra_contacts: Iterable[tuple[str, str | None, Any]] = (),
     full_scan: bool = False,
+    run_by: str | None = None,
 ) -> dict[str, Any]:
     """Run one batch and return its summary (the `winback run --json` document)."""
     started = time.perf_counter()
@@ -109,9 +113,25 @@ def run_batch(
     with progress.stage("activation rule"):
         active = frame[evaluate_rule(frame, campaign.rule).mask] if campaign.rule else frame
     engine = open_store_for(settings)
+    if run_by is not None:
+        get_account(engine, run_by)  # an unknown account: exit 2 before anything is written
+    fingerprint = cohort_fingerprint(frame)
+    # the policy as merged now: a reviewer's edit is re-checked against the same rules
+    config = {**campaign.model_dump(), "guard_policy_snapshot": policy.raw}
+    earlier = earlier_batch(engine, campaign.name, fingerprint)
+    done = unchanged_summary(earlier, config, time.perf_counter() - started)
+    if done is not None:
+        return done  # a finished batch, same cohort and campaign: reported, not redone
+    warnings = [] if campaign.max_score_age_days is None else [
+        w for w in [stale_scores_warning(frame, date.today(), campaign.max_score_age_days)] if w
+    ]  # fmt: skip
+    for warning in warnings:
+        progress.note(f"warning: {warning}")
     with progress.stage("suppression"):
         since = datetime.now(UTC) - timedelta(days=max(campaign.frequency_cap_days, 0))
-        contacts = [*recent_contacts(engine, since), *extra_contacts]
+        # the batch's own exports never count against it (a resume after an export)
+        own = earlier["id"] if earlier else None
+        contacts = [*recent_contacts(engine, since, exclude_batch=own), *extra_contacts]
         sup = suppress(
             active, campaign.channels, contacts=contacts, cap_days=campaign.frequency_cap_days
         )
@@ -133,18 +153,20 @@ def run_batch(
     batch = start_batch(
         engine,
         campaign.name,
-        cohort_fingerprint(frame),
-        # the policy as merged now: a reviewer's edit is re-checked against the same rules
-        config={**campaign.model_dump(), "guard_policy_snapshot": policy.raw},
+        fingerprint,
+        config=config,
         prompts={},
         model=None,
         provider=None,
     )
     record_holdout(engine, batch.batch_id, holdout)
+    if run_by is not None and not (earlier or {}).get("run_by"):
+        set_batch_runner(engine, batch.batch_id, run_by)  # four-eyes: the runner cannot approve
     # what earlier batches of this campaign learned: results per variant text, winners
     history = past_results(engine, campaign.name, batch.batch_id)
     allocation = Allocation(campaign.allocation.method, campaign.allocation.floor)
     plan = BatchPlan()
+    segment_of: pd.Series | None = None  # segment name per eligible user, every arm
     drafts: list[Draft] = []
     checked: list[CheckedDraft] = []
     guard_stats = None
@@ -169,6 +191,7 @@ def run_batch(
             # winners carried in, then treatment users shared by Thompson sampling (or equally)
             allocation = allocate(plan, history, campaign, policy)
             store_allocation(engine, batch.batch_id, allocation)
+            segment_of = labels.map(plan.segment_names())
             tiers = labels.map({s.cluster_id: s.incentive_tier for s in plan.segments})
             incentives = assign_incentives(catalog, tiers, plan.value)
             incentives.loc[arms == "control", ["offer_id", "incentive", "unit"]] = None
@@ -207,7 +230,15 @@ def run_batch(
                 )
                 task.advance(len(checked))
         new = store_drafts(
-            engine, batch.batch_id, campaign, eligible, arms, channel_ok, checked, progress
+            engine,
+            batch.batch_id,
+            campaign,
+            eligible,
+            arms,
+            channel_ok,
+            checked,
+            progress,
+            segments=segment_of,
         )
         usage = llm.usage.summary()
         model, provider = llm.model, llm.provider
@@ -268,15 +299,21 @@ def run_batch(
         "seconds": round(time.perf_counter() - started, 2),
         "database": engine.url.render_as_string(hide_password=True),
     }
+    summary["warnings"] = [*warnings, *holdout.warnings]
+    summary["run_by"] = run_by or (earlier or {}).get("run_by")
+    summary["scores_age_days"] = score_age_days(frame, date.today())
     finish_batch(
         engine,
         batch.batch_id,
-        counts={k: summary[k] for k in ("users", "verdicts", "drafts", "incentives")},
+        # the whole summary too: an unchanged re-run reports it instead of redoing the batch
+        counts={
+            **{k: summary[k] for k in ("users", "verdicts", "drafts", "incentives")},
+            "summary": summary,
+        },
         usage=summary["llm"],
         seconds=summary["seconds"],
     )
     _record_batch_meta(engine, batch.batch_id, prompts_used, model, provider)
-    summary["warnings"] = [*holdout.warnings]
     summary["sample"] = _samples(checked)
     return summary
 
