@@ -122,6 +122,14 @@ def run(
     full_scan: Annotated[
         bool, typer.Option("--full-scan", help="Scan every message in full (slow, ~100/s).")
     ] = False,
+    run_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="WINBACK_ACCOUNT",
+            help="The web app account running this batch (four-eyes: it cannot approve it).",
+        ),
+    ] = None,
     settings: Settings = FROM_FLAGS,
     as_json: JsonOpt = False,
 ) -> None:
@@ -151,7 +159,13 @@ def run(
     cohort = read_cohort(source, skip_invalid=skip_invalid)
     with StageProgress(enabled=not as_json) as progress:
         summary = run_batch(
-            cohort, camp, settings, progress=progress, extra_contacts=contacts, full_scan=full_scan
+            cohort,
+            camp,
+            settings,
+            progress=progress,
+            extra_contacts=contacts,
+            full_scan=full_scan,
+            run_by=run_as,
         )
     if as_json:
         echo_json(summary)
@@ -168,6 +182,8 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         + (" [dim]resumed[/dim]" if summary["resumed"] else "")
         + f" in {summary['seconds']} s"
     )
+    if summary.get("unchanged"):
+        console.print(f"[dim]{escape(summary['note'])}[/dim]")
     if users["invalid_skipped"]:
         console.print(f"[yellow]skipped {users['invalid_skipped']} invalid row(s)[/yellow]")
     console.print(

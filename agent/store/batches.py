@@ -85,6 +85,19 @@ def start_batch(
     return BatchStart(batch_id, resumed=False)
 
 
+def find_batch(engine: Engine, campaign: str, cohort_fingerprint: str) -> dict[str, Any] | None:
+    """The batch `start_batch` would resume for campaign + cohort (read only), or None."""
+    query = (
+        select(batches)
+        .where(batches.c.campaign == campaign, batches.c.cohort_fingerprint == cohort_fingerprint)
+        .order_by(batches.c.created_at.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return None if row is None else row_dict(row)
+
+
 def draft_counts(engine: Engine, batch_id: str) -> dict[str, Any]:
     """Drafts of a batch by status, arm and verdict, plus the total."""
     out: dict[str, Any] = {"total": 0, "by_status": {}, "by_arm": {}, "by_verdict": {}}

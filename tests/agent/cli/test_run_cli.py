@@ -97,7 +97,10 @@ def test_run_then_rerun_is_idempotent_and_cached(cohort_files, llm_env, isolated
     rerun = json.loads(again.stdout)
     assert rerun["batch_id"] == out["batch_id"] and rerun["resumed"] is True
     assert rerun["drafts"]["new"] == 0
-    assert rerun["llm"]["calls"] == 0 and rerun["llm"]["cached_calls"] == out["llm"]["calls"]
+    # a finished batch, unchanged, is reported and not redone: not even a cached call
+    assert rerun["unchanged"] is True and "nothing was redone" in rerun["note"]
+    assert rerun["llm"]["calls"] == 0 and rerun["llm"]["cached_calls"] == 0
+    assert rerun["segments"] == out["segments"] and rerun["users"] == out["users"]
 
 
 @pytest.mark.parametrize(
