@@ -192,8 +192,8 @@ def _sample_types(con, scan: CsvScan, sql: _Sql) -> dict[int, str] | None:
             parts += ["0", "0"]
         else:
             parts += [
-                f"count_if({sql.feature_number_ok(c)})",
-                f"count_if({sql.bool_feature_ok(c)})",
+                f"count(*) FILTER (WHERE {sql.feature_number_ok(c)})",
+                f"count(*) FILTER (WHERE {sql.bool_feature_ok(c)})",
             ]
     query = (
         f"SELECT count(*), {', '.join(parts)} FROM "
@@ -277,14 +277,14 @@ def check_csv_in_duckdb(
             except RuleError:
                 return None  # the pandas path raises it (or reports the file's problems)
             rule_count, params = _render(predicate)
-            rule_count = f"count_if({rule_count})"
+            rule_count = f"count(*) FILTER (WHERE {rule_count})"  # count_if is NULL on no rows
         uid = scan.columns[scan.names.index("user_id")]
         score = f"t{scan.names.index('churn_score')}"
         counts = ", ".join(f"count({c})" for c in scan.columns)
         checks = " AND ".join(extra) if extra else "true"
         lists = "".join(f", {expr}" for _, expr in listed)
         query = (
-            f"SELECT count(*), count_if({' OR '.join(problems)}), list(hash({uid})), "
+            f"SELECT count(*), count(*) FILTER (WHERE {' OR '.join(problems)}), list(hash({uid})), "
             f"{checks}, {rule_count}, list({score}){lists}, {counts} FROM "
             f"(SELECT *, {', '.join(typed)} FROM {sql.source()}) AS cohort"
         )
@@ -298,7 +298,7 @@ def check_csv_in_duckdb(
     if rows == 0 or bad or not settled or not _distinct(hashes):
         return None
     for (name, _), values in zip(listed, row[6 : 6 + len(listed)], strict=True):
-        if not _values_pass(name, [str(v) for v in values if v is not None]):
+        if not _values_pass(name, [str(v) for v in (values if values is not None else [])]):
             return None
     if scan.line_count() != rows + 1:
         return None  # a blank line or a field spanning lines: pandas numbers those rows

@@ -1,0 +1,178 @@
+"""`cohort check` with the DuckDB engine and with pandas: the same report, clean or malformed.
+
+The DuckDB scan (`segments.duckdb_cohort_check`) answers only for files it can
+prove clean and typed as pandas types them; everything else falls back to the
+pandas path. The property below writes cohorts from a grammar of good and bad
+values (ids with spaces, duplicates and unicode, scores like `1_000`, `nan`,
+`inf`, `.5`, booleans with padding, feature columns that are numbers, text,
+booleans or a mix, dates, zones, locales, blank lines, ragged rows) and
+asserts both engines give the same report, and the same rule count or the
+same rule error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from segments.cohort_source import CohortSource
+from segments.cohort_validation import _check_without_frame, check_cohort
+from segments.duckdb_cohort_check import WHITESPACE
+from segments.rule_tokens import RuleError
+
+IDS = st.one_of(
+    st.from_regex(r"u[0-9]{1,3}", fullmatch=True),
+    st.sampled_from(["007", "ü1", "用户", "a b", " u9", "u9\t", "u\xa0", "NA", ""]),
+)
+NUMBERS = st.one_of(
+    st.floats(0, 1).map(repr),
+    st.floats(0, 1).map(lambda x: f"{x:.3f}"),
+    st.sampled_from(["0", "1", ".5", "5.", "+0.5", "1e-3", "0.7", "1.2", "-0.1", "nan", "inf",
+                     "1_0", "abc", "", " 0.5", "NA", "0,5"]),
+)  # fmt: skip
+COUNTS = st.one_of(
+    st.integers(0, 10**6).map(str), st.sampled_from(["2.5", "-3", "4.0", "1e2", "", "x", "1_000"])
+)
+BOOLEANS = st.sampled_from(["true", "False", "yes", "n", "1", "0", "1.0", " yes", "maybe", ""])
+FEATURES = st.one_of(
+    st.integers(-5, 5).map(str),
+    st.floats(-10, 10).map(repr),
+    st.sampled_from(["TRUE", "false", "tRUE", "abc", "", "nan", "inf", "NA", " 5", "1_0", "x y"]),
+)
+DATES = st.sampled_from(
+    ["2024-05-01", "2024-05-01T09:30:00Z", "2024-05-01 09:30", "2024-05-01T09:30:00+02:00",
+     "2024-02-30", "yesterday", "", "2024-05-01T09:30:00.123456Z"]
+)  # fmt: skip
+ZONES = st.sampled_from(["UTC", "Europe/London", "Mars/Base", "", "utc"])
+LOCALES = st.sampled_from(["en-US", "fr", "en_GB", "e", "", "nan", "en-"])
+RULES = [
+    None,
+    "churn_score > 0.5 and lifetime_orders >= 2",
+    "feature > 0 or email_opt_in",
+    "feature = 'abc'",
+    "last_contacted_at < '2024-05-01T12:00:00Z' or last_contacted_at is null",
+    "timezone in ['UTC', 'Europe/London']",
+]
+
+
+@st.composite
+def cohorts(draw: st.DrawFn) -> tuple[str, str | None]:
+    """A CSV cohort (mostly clean rows, sometimes a malformed one) and a rule."""
+    columns = ["user_id", "churn_score"] + draw(
+        st.lists(
+            st.sampled_from(
+                ["lifetime_orders", "email_opt_in", "feature", "last_contacted_at",
+                 "timezone", "locale", "first_name"]
+            ),
+            unique=True,
+            max_size=5,
+        )
+    )  # fmt: skip
+    n = draw(st.integers(1, 12))
+    clean = draw(st.booleans())
+    makers = {
+        "user_id": IDS, "churn_score": NUMBERS, "lifetime_orders": COUNTS,
+        "email_opt_in": BOOLEANS, "feature": FEATURES, "last_contacted_at": DATES,
+        "timezone": ZONES, "locale": LOCALES, "first_name": st.sampled_from(["Ana", "Bo", "", "5"]),
+    }  # fmt: skip
+    if clean:  # values both engines accept: the DuckDB scan answers for these
+        makers.update(
+            user_id=st.from_regex(r"u[0-9]{1,4}", fullmatch=True),
+            churn_score=st.floats(0, 1).map(repr),
+            lifetime_orders=st.integers(0, 50).map(str),
+            email_opt_in=st.sampled_from(["true", "no", "1", ""]),
+            last_contacted_at=st.sampled_from(["2024-05-01", "2024-05-01T09:30:00+02:00", ""]),
+            timezone=st.sampled_from(["UTC", "Europe/London", ""]),
+            locale=st.sampled_from(["en-US", "fr", ""]),
+            first_name=st.sampled_from(["Ana", "Bo", ""]),
+        )
+    rows = [[draw(makers[c]) for c in columns] for _ in range(n)]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    text = buf.getvalue()
+    if not clean and draw(st.booleans()):
+        extra = draw(st.sampled_from(["\n", "u999,0.5,extra,extra,extra,extra,extra,extra\n",
+                                      "u998\n", 'u997,"0.5\n0.6"\n']))  # fmt: skip
+        text += extra
+    return text, draw(st.sampled_from(RULES))
+
+
+def _report(path: Path, rule: str | None, engine: str) -> dict | str:
+    try:
+        return check_cohort(CohortSource(path=path), rule=rule, engine=engine).as_dict()
+    except RuleError as exc:
+        return f"RuleError: {exc}"
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohorts())
+def test_duckdb_and_pandas_engines_give_the_same_report(tmp_path_factory, case):
+    text, rule = case
+    path = tmp_path_factory.mktemp("engines") / "cohort.csv"
+    path.write_text(text, encoding="utf-8")
+    assert _report(path, rule, "duckdb") == _report(path, rule, "pandas")
+
+
+CASES = yaml.safe_load((Path(__file__).parent / "malformed_cohorts.yaml").read_text())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_every_malformed_kind_is_reported_identically(tmp_path, case):
+    path = tmp_path / "cohort.csv"
+    path.write_text(case["body"], encoding="utf-8")
+    assert _check_without_frame(CohortSource(path=path), None) is None  # DuckDB declines
+    duck = check_cohort(CohortSource(path=path), engine="duckdb")
+    assert duck.as_dict() == check_cohort(CohortSource(path=path), engine="pandas").as_dict()
+    assert (duck.problems[0].row, duck.problems[0].column) == (case["row"], case["column"])
+
+
+CLEAN = {
+    "comma": (
+        "user_id,churn_score,lifetime_orders,email_opt_in,timezone,locale,last_contacted_at,"
+        "note,flag,score2,empty\n"
+        "u1,0.9,4,yes,Europe/London,en-US,2024-05-01,hello,True,1.5,\n"
+        "u2,0.75,5,0,UTC,fr,2024-05-01T10:00:00+02:00,5,false,2,\n"
+        "u3,0.2,1,,,,,,TRUE,-3,\n"
+    ),
+    "semicolon-decimal-comma": "user_id;churn_score;clv\nu1;0,5;12,5\nu2;0,25;3\n",
+    "bom-crlf-mapping": "\ufeffCustomer;Risk\r\nu1;0.5\r\nu2;0.7\r\n",
+}
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_duckdb_answers_for_clean_files_with_the_pandas_report(tmp_path, name):
+    path = tmp_path / "cohort.csv"
+    path.write_text(CLEAN[name], encoding="utf-8")
+    mapping = {"Customer": "user_id", "Risk": "churn_score"} if "mapping" in name else None
+    source = CohortSource(path=path, mapping=mapping)
+    rule = "churn_score > 0.3"
+    duck = _check_without_frame(source, rule)
+    assert duck is not None, "the DuckDB scan should answer for a clean file"
+    pandas = check_cohort(source, rule=rule, engine="pandas")
+    assert duck.as_dict() == pandas.as_dict()
+
+
+def test_duckdb_declines_what_only_pandas_reads_exactly(tmp_path):
+    bodies = {
+        "duplicate id": "user_id,churn_score\nu1,0.5\nu1,0.6\n",
+        "underscore number": "user_id,churn_score\nu1,1_0\n",
+        "padded boolean feature": "user_id,churn_score,f\nu1,0.5, true\nu2,0.5,false\n",
+        "blank line": "user_id,churn_score\nu1,0.5\n\nu2,0.6\n",
+        "utf-16": "user_id,churn_score\nu1,0.5\n",
+    }
+    for name, body in bodies.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(body.encode("utf-16" if name == "utf-16" else "utf-8"))
+        assert _check_without_frame(CohortSource(path=path), None) is None, name
+
+
+def test_whitespace_set_is_what_python_strips():
+    assert set(WHITESPACE) == {c for c in map(chr, range(0x110000)) if c.isspace()}
