@@ -370,6 +370,10 @@ def _check_without_frame(source: CohortSource, rule: str | None) -> CohortReport
     """The report of a clean cohort computed by DuckDB or the database; None to use pandas."""
     from segments.cohort_loaders import load_mapping
 
+    if source.sql_url and source.table:
+        from segments.database_check import check_table_in_database
+
+        return check_table_in_database(source, rule)
     if source.path is None or source.sql_url or not Path(source.path).is_file():
         return None
     from segments.duckdb_cohort_check import check_csv_in_duckdb, score_series
