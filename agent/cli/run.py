@@ -105,6 +105,14 @@ def run(
     ] = None,
     table: Annotated[str | None, typer.Option("--table", help="Table to read with --sql.")] = None,
     query: Annotated[str | None, typer.Option("--query", help="Query to run with --sql.")] = None,
+    pushdown: Annotated[
+        bool,
+        typer.Option(
+            "--pushdown",
+            help="With --sql and --table: run the rule, suppression and arms in the database "
+            "and pull only the selected rows.",
+        ),
+    ] = False,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Continue with the valid rows of a bad cohort.")
     ] = False,
@@ -155,8 +163,20 @@ def run(
         },
     )
     source = cohort_source(file, sql, table, query, mapping)
+    if pushdown and (source.sql_url is None or source.table is None):
+        raise WinbackError(
+            "--pushdown needs --sql URL and --table T",
+            "Name the table the selection should run in, or drop --pushdown.",
+        )
     contacts = read_contact_file(suppression_file) if suppression_file else []
-    cohort = read_cohort(source, skip_invalid=skip_invalid)
+    pushed = None
+    if pushdown:
+        from agent.run.pushdown_stage import select_pushed
+
+        pushed = select_pushed(source, camp)
+        cohort = pushed.cohort
+    else:
+        cohort = read_cohort(source, skip_invalid=skip_invalid)
     with StageProgress(enabled=not as_json) as progress:
         summary = run_batch(
             cohort,
@@ -166,6 +186,7 @@ def run(
             extra_contacts=contacts,
             full_scan=full_scan,
             run_by=run_as,
+            pushed=pushed,
         )
     if as_json:
         echo_json(summary)
