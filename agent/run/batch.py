@@ -40,6 +40,7 @@ from agent.run.brand_copy import check_examples
 from agent.run.global_control_stage import hold_out_global_control, record_holdout
 from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
 from agent.run.progress import StageProgress
+from agent.run.pushdown_stage import PushedCohort, check_arms, with_database_flags
 from agent.run.quality_report import quality_summary
 from agent.run.render_stage import render_drafts
 from agent.run.rerun_check import earlier_batch, unchanged_summary
@@ -98,6 +99,7 @@ def run_batch(
     extra_contacts: Iterable[tuple[str, str | None, Any]] = (),
     full_scan: bool = False,
     run_by: str | None = None,
+    pushed: PushedCohort | None = None,
 ) -> dict[str, Any]:
     """Run one batch and return its summary (the `winback run --json` document)."""
     started = time.perf_counter()
@@ -111,7 +113,9 @@ def run_batch(
     check_examples(campaign, policy)  # the brand's examples: allowed placeholders, not blocked
     catalog = load_incentive_catalog(campaign.incentive_catalog)
     with progress.stage("activation rule"):
-        active = frame[evaluate_rule(frame, campaign.rule).mask] if campaign.rule else frame
+        active = frame  # no rule, or pushed down: the database applied it already
+        if campaign.rule and pushed is None:
+            active = frame[evaluate_rule(frame, campaign.rule).mask]
     engine = open_store_for(settings)
     if run_by is not None:
         get_account(engine, run_by)  # an unknown account: exit 2 before anything is written
@@ -135,6 +139,8 @@ def run_batch(
         sup = suppress(
             active, campaign.channels, contacts=contacts, cap_days=campaign.frequency_cap_days
         )
+        if pushed is not None:
+            sup = with_database_flags(sup, pushed)
         eligible = active[sup.keep]
         # the period's global control group leaves before the arms: no draft, no control row
         eligible, holdout = hold_out_global_control(
@@ -149,6 +155,8 @@ def run_batch(
             baseline=campaign.arms.baseline,
         )
         arms = split.arms.astype(str)
+        if pushed is not None:
+            check_arms(pushed, arms)
 
     batch = start_batch(
         engine,
@@ -254,8 +262,8 @@ def run_batch(
         "users": {
             "cohort": int(cohort.report.rows),
             "invalid_skipped": int(cohort.report.invalid_rows),
-            "activated": len(active),
-            "suppressed": int(sup.removed),
+            "activated": pushed.selection.matched if pushed else len(active),
+            "suppressed": int(sup.removed) + (pushed.removed_in_database if pushed else 0),
             "global_control": len(holdout.user_ids),
             "eligible": len(eligible),
             "control": int((arms == "control").sum()),
@@ -300,6 +308,7 @@ def run_batch(
         "database": engine.url.render_as_string(hide_password=True),
     }
     summary["warnings"] = [*warnings, *holdout.warnings]
+    summary["pushdown"] = pushed.summary() if pushed is not None else None
     summary["run_by"] = run_by or (earlier or {}).get("run_by")
     summary["scores_age_days"] = score_age_days(frame, date.today())
     finish_batch(
