@@ -334,7 +334,7 @@ def validate_loaded(loaded: LoadedCohort, log: ProblemLog) -> tuple[np.ndarray, 
 
 Engine = Literal["duckdb", "pandas"]
 ENGINES: tuple[str, ...] = ("duckdb", "pandas")
-DEFAULT_ENGINE: Engine = "duckdb"
+DEFAULT_ENGINE: Engine = "pandas"
 
 
 def check_cohort(

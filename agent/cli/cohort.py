@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 # segments.cohort_problems.DEFAULT_CAP, repeated so that --help needs no pandas import
 # (tests/agent/cli/test_startup.py checks that they match)
 MAX_ERRORS_DEFAULT = 100
+# segments.cohort_validation.ENGINES and DEFAULT_ENGINE, repeated for the same reason
+ENGINES = ("duckdb", "pandas")
+ENGINE_DEFAULT = "pandas"
 
 cohort_app = typer.Typer(
     help="The at-risk cohort: check a CSV, Parquet, JSONL file or SQL table before a run.",
@@ -59,6 +62,14 @@ def check(
     max_errors: Annotated[
         int, typer.Option("--max-errors", min=1, help="Problems listed in full (all are counted).")
     ] = MAX_ERRORS_DEFAULT,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="How a CSV file is checked: duckdb (one scan in DuckDB, pandas only for a "
+            "file with problems) or pandas. A --table is counted in the database unless pandas.",
+        ),
+    ] = ENGINE_DEFAULT,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a cohort: counts, score distribution, column coverage and every problem."""
@@ -67,8 +78,10 @@ def check(
 
     if (file is None) == (sql is None):
         raise typer.BadParameter("give a FILE or --sql URL (with --table or --query), not both")
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     source = CohortSource(path=file, sql_url=sql, table=table, query=query, mapping=mapping)
-    report = check_cohort(source, max_problems=max_errors, rule=rule)
+    report = check_cohort(source, max_problems=max_errors, rule=rule, engine=engine)  # type: ignore[arg-type]
     if as_json:
         echo_json(report.as_dict(), indent=2)
     else:

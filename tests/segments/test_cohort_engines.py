@@ -64,7 +64,7 @@ RULES = [
 @st.composite
 def cohorts(draw: st.DrawFn) -> tuple[str, str | None]:
     """A CSV cohort (mostly clean rows, sometimes a malformed one) and a rule."""
-    columns = ["user_id", "churn_score"] + draw(
+    more = draw(
         st.lists(
             st.sampled_from(
                 ["lifetime_orders", "email_opt_in", "feature", "last_contacted_at",
@@ -74,6 +74,7 @@ def cohorts(draw: st.DrawFn) -> tuple[str, str | None]:
             max_size=5,
         )
     )  # fmt: skip
+    columns = ["user_id", "churn_score", *more]
     n = draw(st.integers(1, 12))
     clean = draw(st.booleans())
     makers = {
