@@ -9,7 +9,12 @@ measures, each in a fresh subprocess (so peak memory is per measurement):
 Prints the median seconds over the repetitions, the ratio, and the peak RSS
 (ru_maxrss of the measuring process, i.e. interpreter + libraries + data).
 
-    .venv/bin/python scripts/bench_cohort.py [--rows 1000000] [--repeat 5]
+`--engines` measures whole processes instead (what a user waits for):
+`python -c "pandas.read_csv(path)"` against `winback cohort check FILE --rule R
+--json --engine duckdb` and `--engine pandas`, interleaved, wall seconds from
+start to exit and the child's peak RSS.
+
+    .venv/bin/python scripts/bench_cohort.py [--rows 1000000] [--repeat 5] [--engines]
 """
 
 from __future__ import annotations
@@ -101,11 +106,60 @@ def run(code: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+ROOT = Path(__file__).resolve().parent.parent
+WHOLE = {
+    "pandas.read_csv (whole process)": lambda p: [
+        sys.executable, "-c", "import sys, pandas; pandas.read_csv(sys.argv[1])", p],
+    "winback cohort check --engine duckdb": lambda p: [
+        str(ROOT / ".venv/bin/winback"), "cohort", "check", p, "--rule", RULE, "--json",
+        "--engine", "duckdb"],
+    "winback cohort check --engine pandas": lambda p: [
+        str(ROOT / ".venv/bin/winback"), "cohort", "check", p, "--rule", RULE, "--json",
+        "--engine", "pandas"],
+}  # fmt: skip
+
+TIMED = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
+
+
+def whole_process(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds from start to exit of `argv`, and its peak RSS in MB."""
+    out = subprocess.run([sys.executable, "-c", TIMED, *argv], check=True, capture_output=True,
+                         text=True, cwd=ROOT)  # fmt: skip
+    seconds, rss = out.stdout.split()
+    return float(seconds), float(rss)
+
+
+def engines(path: Path, repeat: int) -> None:
+    """Whole processes, interleaved: read_csv alone, cohort check with each engine."""
+    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in WHOLE}
+    for _ in range(repeat):
+        for name, argv in WHOLE.items():
+            runs[name].append(whole_process(argv(str(path))))
+    base = statistics.median(s for s, _ in runs["pandas.read_csv (whole process)"])
+    print(f"rule: {RULE}")
+    print(
+        f"| whole process ({repeat} runs, interleaved) | median s | x read_csv | peak RSS "
+        "| runs (s) |"
+    )
+    print("|---|---|---|---|---|")
+    for name, values in runs.items():
+        med = statistics.median(s for s, _ in values)
+        rss = max(r for _, r in values)
+        all_runs = ", ".join(f"{s:.2f}" for s, _ in values)
+        print(f"| {name} | {med:.2f} | {med / base:.2f}x | {rss:.0f} MB | {all_runs} |")
+
+
 def main() -> None:
     """Generate, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--engines", action="store_true", help="whole processes per engine")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="winback-bench-") as tmp:
         path = Path(tmp) / "cohort.csv"
@@ -114,6 +168,9 @@ def main() -> None:
         size = path.stat().st_size / 1e6
         print(f"generated {args.rows:,} rows x 15 columns, {size:.0f} MB "
               f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
+        if args.engines:
+            engines(path, args.repeat)
+            return
         base, ours = [], []
         for _ in range(args.repeat):  # interleaved, so machine load hits both alike
             base.append(run(BASELINE, str(path)))
