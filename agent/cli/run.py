@@ -130,6 +130,14 @@ def run(
     full_scan: Annotated[
         bool, typer.Option("--full-scan", help="Scan every message in full (slow, ~100/s).")
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check everything and print the expected LLM calls, tokens and time "
+            "(measured speed); no batch, nothing queued.",
+        ),
+    ] = False,
     run_as: Annotated[
         str | None,
         typer.Option(
@@ -177,7 +185,19 @@ def run(
         cohort = pushed.cohort
     else:
         cohort = read_cohort(source, skip_invalid=skip_invalid)
+    if dry_run:
+        from agent.run.estimate import dry_run as dry_run_report
+
+        report = dry_run_report(cohort, camp, settings)
+        if as_json:
+            echo_json(report)
+        else:
+            print_dry_run(report, Console())
+        return
     with StageProgress(enabled=not as_json) as progress:
+        from agent.run.estimate import announce
+
+        announce(progress, cohort, camp, settings)
         summary = run_batch(
             cohort,
             camp,
@@ -251,3 +271,20 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         f"next: [bold]winback review --batch {batch_id}[/bold], or "
         f"winback queue list --batch {batch_id}"
     )
+
+
+def print_dry_run(report: dict[str, Any], console: Console) -> None:
+    """The dry run: checks passed, warnings, and the estimate in one sentence."""
+    est = report["estimate"]
+    users = est["users"]
+    console.print(
+        f"[bold]Dry run[/bold] ({escape(report['campaign'])}): every check passed "
+        f"({len(report['checks'])} checks); nothing was queued."
+    )
+    for warning in report["warnings"]:
+        console.print(f"[yellow]warning: {escape(warning)}[/yellow]")
+    console.print(
+        f"users: {users['cohort']} in cohort, {users['activated']} match the rule, "
+        f"{users['eligible']} eligible, {users.get('treatment', 0)} treatment"
+    )
+    console.print(Text(report["summary"]))

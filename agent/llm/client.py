@@ -14,7 +14,14 @@ tests' cassettes exercise the production client. On top of that client it adds:
   bounded number of times, then a `StructuredOutputError` with every attempt;
 - transport faults (429, 5xx, timeouts, refused connections) retried by the
   OpenAI SDK with exponential backoff and jitter, honouring `Retry-After`,
-  then turned into an error that says what to do.
+  then turned into an error that says what to do;
+- a request timeout that adapts to the model's measured speed: the
+  `timeout` setting is the floor, and each request may take up to
+  `TIMEOUT_MARGIN` times what its prompt and `max_tokens` would take at the
+  speed measured on this command's calls (else on the replies stored in the
+  cache, `agent.llm.usage.fit_speed`). A request that still times out is
+  sent again with twice the time, up to `TIMEOUT_DOUBLINGS` times, instead
+  of failing the run on a slow or busy machine.
 """
 
 from __future__ import annotations
@@ -34,10 +41,14 @@ from agent.errors import LLMError, RunFailed, StructuredOutputError
 from agent.llm.cache import ResponseCache, cache_key
 from agent.llm.endpoint import EndpointChoice, choose_endpoint, local_server_for
 from agent.llm.local_server import LocalServer
-from agent.llm.usage import UsageMeter
+from agent.llm.usage import MIN_HISTORY, Speed, UsageMeter, fit_speed, stored_replies
 from agent.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
+TIMEOUT_MARGIN = 3.0  # a request may take this many times its predicted duration
+TIMEOUT_DOUBLINGS = 2  # a timed-out request is re-sent with twice the time, this many times
+MAX_TIMEOUT = 3600.0
+CHARS_PER_TOKEN = 3.0  # prompt size before the server counts it (conservative for English)
 Message = Mapping[str, str] | tuple[str, str]
 
 
@@ -112,6 +123,8 @@ class LLM:
         self.cache = ResponseCache(settings.cache_path) if use_cache else None
         self.server: LocalServer | None = None
         self._client = None
+        self._stored_speed: Speed | bool | None = False  # False: not read yet
+        self.last_timeout: float = settings.timeout
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> LLM:
@@ -206,16 +219,24 @@ class LLM:
         else:
             runnable = chat_model.bind(**params)
         started = time.monotonic()
-        try:
-            reply: AIMessage = runnable.invoke(_to_langchain(msgs))
-        except openai.OpenAIError as exc:
-            raise self._translate(exc) from exc
+        timeout = self.request_timeout(msgs, max_tokens)
+        for doubling in range(TIMEOUT_DOUBLINGS + 1):
+            self.last_timeout = timeout
+            try:
+                reply: AIMessage = runnable.invoke(_to_langchain(msgs), timeout=timeout)
+                break
+            except openai.APITimeoutError as exc:
+                if doubling == TIMEOUT_DOUBLINGS or timeout >= MAX_TIMEOUT:
+                    raise self._translate(exc) from exc
+                timeout = min(timeout * 2, MAX_TIMEOUT)
+            except openai.OpenAIError as exc:
+                raise self._translate(exc) from exc
         completion = self._completion_from(reply, time.monotonic() - started)
         self._record(completion)
         if self.cache is not None:
-            stored = {
-                k: v for k, v in completion.__dict__.items() if k not in ("cached", "seconds")
-            }
+            # the time it took is kept (read back as 0 s): it measures the model's speed
+            # for `winback run --dry-run` (agent.run.estimate)
+            stored = {k: v for k, v in completion.__dict__.items() if k != "cached"}
             self.cache.put(key, self.model, stored)
         return completion
 
@@ -273,6 +294,31 @@ class LLM:
         raise StructuredOutputError(name, attempts)
 
     # -- helpers ---------------------------------------------------------------
+    def speed(self) -> Speed | None:
+        """The model's speed: this command's calls, else the cache's stored replies."""
+        timed = self.usage.timed_calls()
+        if len(timed) >= MIN_HISTORY or (timed and self._history_speed() is None):
+            return fit_speed(timed, "this command's calls")
+        return self._history_speed()
+
+    def _history_speed(self) -> Speed | None:
+        if self._stored_speed is False:
+            replies = stored_replies(self.cache.path, self.model) if self.cache is not None else []
+            self._stored_speed = fit_speed(
+                [(r["input_tokens"], r["output_tokens"], r["seconds"]) for r in replies],
+                "stored replies",
+            )
+        return self._stored_speed or None
+
+    def request_timeout(self, messages: list[dict[str, str]], max_tokens: int) -> float:
+        """Seconds one request may take: the setting, or more on a model measured slow."""
+        speed = self.speed()
+        if speed is None:
+            return self.settings.timeout
+        prompt_tokens = sum(len(m["content"]) for m in messages) / CHARS_PER_TOKEN
+        predicted = speed.seconds(prompt_tokens, max_tokens)
+        return min(max(self.settings.timeout, TIMEOUT_MARGIN * predicted), MAX_TIMEOUT)
+
     def _record(self, completion: Completion) -> None:
         self.usage.add(
             provider=self.provider,
@@ -308,9 +354,17 @@ class LLM:
         where = f"{self.base_url} (model {self.model})"
         retries = self.settings.max_retries
         if isinstance(exc, openai.APITimeoutError):
+            speed = self.speed()
+            measured = (
+                f"; measured {speed.output_tokens_per_second:.1f} tokens/s"
+                if speed is not None
+                else ""
+            )
             return LLMError(
-                f"The model endpoint {where} timed out after {retries} retries",
-                "Raise WINBACK_TIMEOUT, or check that the endpoint is up.",
+                f"The model endpoint {where} timed out after {retries} retries with up to "
+                f"{self.last_timeout:.0f} s per request{measured}",
+                "Raise WINBACK_TIMEOUT (the per-request floor), use a faster model or machine, "
+                "or check that the endpoint is up.",
             )
         if isinstance(exc, openai.APIConnectionError):
             return LLMError(

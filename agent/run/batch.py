@@ -16,7 +16,6 @@ import hashlib
 import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,7 +27,6 @@ from agent.drafts.check import check_drafts, verdict_counts
 from agent.drafts.personal_touch import personalize
 from agent.drafts.record import CheckedDraft, Draft
 from agent.llm.client import LLM
-from agent.llm.prompt_library import PromptLibrary
 from agent.run.allocation_stage import (
     Allocation,
     allocate,
@@ -36,9 +34,10 @@ from agent.run.allocation_stage import (
     store_allocation,
     winner_examples,
 )
-from agent.run.brand_copy import check_examples
+from agent.run.failed_batch import mark_failed
 from agent.run.global_control_stage import hold_out_global_control, record_holdout
 from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
+from agent.run.preflight import PreflightFailed, preflight
 from agent.run.progress import StageProgress
 from agent.run.pushdown_stage import PushedCohort, check_arms, with_database_flags
 from agent.run.quality_report import quality_summary
@@ -52,12 +51,10 @@ from agent.store.contacts import recent_contacts
 from agent.store.engine import open_store_for
 from agent.store.schema import batches
 from guardrails.batch_check import BatchStats
-from guardrails.policy import load_policy
-from guardrails.quality import load_quality_policy
 from segments.activation_rules import evaluate_rule
 from segments.cohort_validation import Cohort
 from segments.experiment_arms import assign_arms
-from segments.incentives import apply_eligibility, assign_incentives, load_incentive_catalog
+from segments.incentives import apply_eligibility, assign_incentives
 from segments.scoring.staleness import score_age_days, stale_scores_warning
 from segments.suppression import suppress
 
@@ -101,17 +98,42 @@ def run_batch(
     run_by: str | None = None,
     pushed: PushedCohort | None = None,
 ) -> dict[str, Any]:
+    """Run one batch and return its summary; on an error the batch ends `failed` (resumable)."""
+    try:
+        return _run_batch(
+            cohort,
+            campaign,
+            settings,
+            progress=progress,
+            extra_contacts=extra_contacts,
+            full_scan=full_scan,
+            run_by=run_by,
+            pushed=pushed,
+        )
+    except PreflightFailed:
+        raise  # stopped before anything was started or written
+    except BaseException as exc:
+        mark_failed(settings, campaign.name, cohort_fingerprint(cohort.frame), exc)
+        raise
+
+
+def _run_batch(
+    cohort: Cohort,
+    campaign: Campaign,
+    settings: Settings,
+    *,
+    progress: StageProgress,
+    extra_contacts: Iterable[tuple[str, str | None, Any]] = (),
+    full_scan: bool = False,
+    run_by: str | None = None,
+    pushed: PushedCohort | None = None,
+) -> dict[str, Any]:
     """Run one batch and return its summary (the `winback run --json` document)."""
     started = time.perf_counter()
     frame = cohort.frame
-    # everything the user can get wrong is checked before the queue is touched
-    library = PromptLibrary()
-    for name in ("segment_synthesis", *(f"{ch}_variants" for ch in campaign.channels)):
-        library.get(campaign.prompt_ref(name))
-    policy = load_policy(Path(campaign.guard_policy) if campaign.guard_policy else None)
-    load_quality_policy(campaign.quality_policy)
-    check_examples(campaign, policy)  # the brand's examples: allowed placeholders, not blocked
-    catalog = load_incentive_catalog(campaign.incentive_catalog)
+    # everything the user can get wrong, in one report, before the queue or the model
+    checks = preflight(frame, campaign, cohort.report.source, note=progress.note)
+    library, policy, catalog = checks.library, checks.policy, checks.catalog
     with progress.stage("activation rule"):
         active = frame  # no rule, or pushed down: the database applied it already
         if campaign.rule and pushed is None:

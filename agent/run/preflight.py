@@ -32,7 +32,7 @@ implementation of each check.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,8 +139,8 @@ def cohort_problems(
                 problems.append(
                     Problem(
                         f"Campaign placeholder {name}",
-                        f"cannot be filled: cohort {cohort} has no {name} column with values, so every message "
-                        f"that says {{{{ {name} }}}} would be blocked",
+                        f"cannot be filled: cohort {cohort} has no {name} column with values, "
+                        f"so every message that says {{{{ {name} }}}} would be blocked",
                         f"Remove {name} from `placeholders` in the campaign file (or write one "
                         f"for this cohort with `winback init`), or add a {name} column.",
                     )
@@ -171,8 +171,8 @@ def budget_problems(
     return [
         Problem(
             "Incentive catalog",
-            f"has offers that cost more per redemption than the whole budget {budget:g} {currency}: "
-            f"{listed}".rstrip(),
+            "has offers that cost more per redemption than the whole budget "
+            f"{budget:g} {currency}: {listed}",
             "Raise the budget (incentive_budget, or --budget for winback init), or lower those "
             "offers' cost or remove them from the catalog.",
         )
@@ -198,8 +198,8 @@ def catalog_problems(catalog: Any, campaign: Campaign, columns: set[str]) -> lis
             problems.append(
                 Problem(
                     f"Incentive catalog offer {offer_id}",
-                    f"is out of reach: its eligibility ({offer.eligibility}) reads {', '.join(missing)}, "
-                    "which the cohort lacks, so nobody could get it",
+                    f"is out of reach: its eligibility ({offer.eligibility}) reads "
+                    f"{', '.join(missing)}, which the cohort lacks, so nobody could get it",
                     "Remove the offer or its eligibility rule, or add the column to the cohort.",
                 )
             )
@@ -336,8 +336,17 @@ def _attempt(problems: list[Problem], where: str, load: Any) -> Any:
         return None
 
 
-def preflight(frame: pd.DataFrame, campaign: Campaign, cohort: str = "(cohort)") -> Preflight:
-    """Run every check (module doc); raise `PreflightFailed` listing all problems."""
+def preflight(
+    frame: pd.DataFrame,
+    campaign: Campaign,
+    cohort: str = "(cohort)",
+    *,
+    note: Callable[[str], None] | None = None,
+) -> Preflight:
+    """Run every check (module doc); raise `PreflightFailed` listing all problems.
+
+    Warnings (nothing to stop the run for) go to `note` and into the result.
+    """
     from agent.llm.prompt_library import PromptLibrary
     from agent.run.brand_copy import check_examples
     from guardrails.policy import load_policy
@@ -347,7 +356,10 @@ def preflight(frame: pd.DataFrame, campaign: Campaign, cohort: str = "(cohort)")
 
     problems: list[Problem] = []
     library = PromptLibrary()
-    for name in ("segment_synthesis", *(f"{ch}_variants" for ch in campaign.channels)):
+    names = ["segment_synthesis", *(f"{ch}_variants" for ch in campaign.channels)]
+    if campaign.personalize_top:
+        names.append("personal_touch")
+    for name in names:
         _attempt(
             problems,
             f"Prompt {campaign.prompt_ref(name)}",
@@ -376,6 +388,9 @@ def preflight(frame: pd.DataFrame, campaign: Campaign, cohort: str = "(cohort)")
         problems += found
     if problems:
         raise PreflightFailed(problems)
+    for warning in warnings:
+        if note is not None:
+            note(f"warning: {warning}")
     return Preflight(
         policy=policy,
         catalog=catalog,

@@ -6,22 +6,22 @@ per segment and channel: the segment's first usable variant rendered for its
 first member (a value the member lacks is a sample value), checked in full
 (`agent.drafts.check.check_preview`). Every channel gets variants for every
 segment, since no arms are drawn. Nothing is written to the queue; LLM
-replies are cached, so a `winback run` afterwards reuses them.
+replies are cached, so a `winback run` afterwards reuses them. The campaign
+is checked against the cohort first (`agent.run.preflight`), as for a run.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.campaign import Campaign
 from agent.drafts.check import check_preview
 from agent.llm.client import LLM
-from agent.llm.prompt_library import PromptLibrary
 from agent.run.plan_stage import BatchPlan, plan_segments, plan_variants
+from agent.run.preflight import preflight
 from agent.run.progress import StageProgress
 from agent.settings import Settings
-from guardrails.policy import Policy, load_policy
+from guardrails.policy import Policy
 from segments.activation_rules import evaluate_rule
 from segments.cohort_validation import Cohort
 from segments.suppression import suppress
@@ -34,9 +34,10 @@ def preview_segments(
     cohort: Cohort, campaign: Campaign, settings: Settings, *, progress: StageProgress
 ) -> dict[str, Any]:
     """Users, LLM usage, segments and checked samples (the `segments preview --json` document)."""
-    library = PromptLibrary()
-    policy = load_policy(Path(campaign.guard_policy) if campaign.guard_policy else None)
     frame = cohort.frame
+    # the same checks as `winback run`, before the first LLM call
+    checks = preflight(frame, campaign, cohort.report.source, note=progress.note)
+    library, policy = checks.library, checks.policy
     active = frame[evaluate_rule(frame, campaign.rule).mask] if campaign.rule else frame
     sup = suppress(active, campaign.channels, cap_days=campaign.frequency_cap_days)
     eligible = active[sup.keep]
