@@ -4,7 +4,7 @@ Before the variant prompts, `past_results` reads every earlier batch of the
 same campaign that has imported outcomes: who received which variant
 (`agent.store.batch_exposure`), who converted (`agent.store.outcomes`), and the
 variants' template text, which each batch stores in its config snapshot
-(`allocation.variants`, written by `store_allocation`). It yields
+(`variant_allocation.variants`, written by `store_allocation`). It yields
 
 - a history per variant *text*: a variant's id across batches is
   `w-` + the first 8 hex digits of sha256(channel, subject, body)
@@ -150,7 +150,7 @@ def past_results(engine: Engine, campaign: str, current_batch: str | None) -> Hi
     history = History()
     totals: dict[str, list[int]] = {}
     for batch in reversed(list_batches(engine, campaign)):  # oldest first
-        meta = ((batch.get("config") or {}).get("allocation") or {}).get("variants") or {}
+        meta = ((batch.get("config") or {}).get("variant_allocation") or {}).get("variants") or {}
         if batch["id"] == current_batch or not meta or not load_outcomes(engine, batch["id"]):
             continue
         results, references, texts = _batch_results(batch["id"], meta, engine)
@@ -308,7 +308,7 @@ def allocate(plan: BatchPlan, history: History, campaign: Campaign, policy: Poli
 def store_allocation(engine: Engine, batch_id: str, allocation: Allocation) -> None:
     """Write each variant's text, share and reason into the batch's config snapshot."""
     config = dict(get_batch(engine, batch_id).get("config") or {})
-    config["allocation"] = {
+    config["variant_allocation"] = {
         "method": allocation.method,
         "floor": allocation.floor,
         "variants": {v["variant"]: v for v in allocation.variants},
@@ -322,7 +322,7 @@ def variant_allocation(engine: Engine, batch_id: str, variant: str | None) -> di
     if not variant:
         return None
     config = get_batch(engine, batch_id).get("config") or {}
-    stored = ((config.get("allocation") or {}).get("variants") or {}).get(
+    stored = ((config.get("variant_allocation") or {}).get("variants") or {}).get(
         variant.removesuffix("+personal")
     )
     if stored is None:

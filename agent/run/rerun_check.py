@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from agent.store.batches import find_batch
 
 # what the run adds to a batch's config snapshot after it starts (not campaign settings)
-RUN_KEYS = ("allocation",)
+RUN_KEYS = ("variant_allocation",)
 
 
 def _normal(value: Any) -> Any:

@@ -59,7 +59,7 @@ def seed_batch(engine, campaign: str, fingerprint: str, rates: dict[str, tuple[i
         for key, f in texts.items()
     }
     batch = start_batch(
-        engine, campaign, fingerprint, config={"allocation": {"variants": meta}}, prompts={}
+        engine, campaign, fingerprint, config={"variant_allocation": {"variants": meta}}, prompts={}
     )
     rows, outcomes, n = [], [], 0
     for who, (users, converted) in rates.items():
