@@ -248,7 +248,7 @@ def _suite(tmp_path: Path, data: dict, name: str = "suite.yaml") -> Path:
 
 
 BASE = {
-    "prompt": "push_variants",
+    "prompt": "push_variants@1",  # the error rows name this version
     "threshold": 0.5,
     "vars": {"placeholders": PLACEHOLDERS, "n": 2, "brand_voice": "Friendly.", "feedback": ""},
     "default": [{"type": "schema-valid"}],
@@ -338,7 +338,7 @@ def test_every_shipped_prompt_has_a_suite_that_loads():
     assert {p.name for p in LIBRARY.all()} <= set(suites)
     for name, loaded in suites.items():
         assert [p.name for p in loaded.prompts] == [name]
-        assert 3 <= len(loaded.suite.cases) <= 4
+        assert 3 <= len(loaded.suite.cases) <= 8  # variant suites: 4 cases + 4 quality cases
         kinds = {a.type for a in loaded.suite.default}
         assert {"schema-valid", "guard-pass"} <= kinds
         assert any("adversarial" in c.name for c in loaded.suite.cases)
@@ -376,7 +376,7 @@ def test_shipped_sms_suite_on_recorded_model(llm_settings):
     with LLM(settings) as llm:
         results = run_suite(loaded, llm, POLICY)
         usage = llm.usage.summary()
-    assert [r.prompt for r in results] == ["sms_variants@1"]
+    assert [r.prompt for r in results] == ["sms_variants@2"]
     result = results[0]
     assert [c.name for c in result.cases] == [c.name for c in loaded.suite.cases]
     assert usage["calls"] == len(loaded.suite.cases)  # one call per case, no re-asks
@@ -441,24 +441,12 @@ def prompt_folder(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def llm_env(llm_settings):
-    return {
-        "WINBACK_PROVIDER": "openai",
-        "WINBACK_BASE_URL": llm_settings.base_url,
-        "WINBACK_API_KEY": "sk-test-not-a-real-key",
-        "WINBACK_MODEL": llm_settings.model,
-        "WINBACK_MAX_RETRIES": "0",
-        "WINBACK_TIMEOUT": "900",  # recording on 2 busy cores can be slow
-    }
-
-
 @pytest.mark.vcr
-def test_cli_compares_two_versions_side_by_side(prompt_folder, llm_env):
+def test_cli_compares_two_versions_side_by_side(prompt_folder, llm_cli_env):
     suite = str(EVALS_DIR / "push_variants.yaml")
     args = ["prompts", "eval", suite, "--folder", str(prompt_folder)]
     args += ["--prompt", "push_variants@1", "--prompt", "push_variants@2"]
-    first = runner.invoke(app, [*args, "--json"], env=llm_env)
+    first = runner.invoke(app, [*args, "--json"], env=llm_cli_env)
     assert first.exit_code in (0, 1), first.output
     doc = json.loads(first.stdout)
     assert set(doc) >= {"suite", "results", "llm"}
@@ -472,7 +460,7 @@ def test_cli_compares_two_versions_side_by_side(prompt_folder, llm_env):
     assert first.exit_code == (0 if all(r["passed"] for r in doc["results"]) else 1)
 
     # the same run as a table, from the response cache (no model calls)
-    table = runner.invoke(app, args, env=llm_env)
+    table = runner.invoke(app, args, env=llm_cli_env)
     assert table.exit_code == first.exit_code, table.output
     assert "push_variants@1" in table.stdout and "push_variants@2" in table.stdout
     assert "diff" in table.stdout and "cases (overall)" in table.stdout

@@ -25,6 +25,11 @@ SEGMENT = {
 }
 
 
+def slow_ok(settings):
+    """Recording on busy shared cores can take minutes per call; replay is instant."""
+    return settings.model_copy(update={"timeout": 1800.0})
+
+
 def check(t: str) -> list[str]:
     return template_problems(t, PLACEHOLDERS)
 
@@ -56,7 +61,7 @@ def test_variant_problems(fields, expected):
 @pytest.mark.vcr
 def test_email_variants_on_recorded_model(llm_settings):
     policy = default_policy()
-    with LLM(llm_settings) as llm:
+    with LLM(slow_ok(llm_settings)) as llm:
         variants = write_variants(
             llm,
             PromptLibrary().get("email_variants@1"),
@@ -109,7 +114,7 @@ def fitness_quality():
 @pytest.mark.vcr
 def test_push_best_of_n_with_quality_gate_on_recorded_model(llm_settings):
     policy = default_policy()
-    with LLM(llm_settings) as llm:
+    with LLM(slow_ok(llm_settings)) as llm:
         variants = write_variants(
             llm,
             PromptLibrary().get("push_variants@2"),
