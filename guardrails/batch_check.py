@@ -17,8 +17,9 @@ allow-listed values and the recipient's first name pass). Channel and offer
 checks depend on the whole rendered text and are cheap, so they run per
 message.
 
-The semantic layer reads each template's stand-in text and each value of at
-least `SEMANTIC_MIN_WORDS` words, once (its own cache is keyed by sentence).
+The semantic layer reads each template once, rendered with the first user's
+values (see `_template_semantic`), and each value of at least
+`SEMANTIC_MIN_WORDS` words once (its own cache is keyed by sentence).
 An optional `judge` (see `guardrails.judge`) is asked once per distinct
 template; its findings are mapped like any template finding and can only add
 to a verdict. `BatchStats.layers` names the layers that ran.
@@ -48,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guardrails.check_message import channel_findings, check_messages, text_findings
-from guardrails.findings import Finding, Verdict, verdict_of
+from guardrails.findings import Finding, Verdict, quote, verdict_of
 from guardrails.judge import Judge, to_findings
 from guardrails.message import Message
 from guardrails.pii_engine import analyze_texts
@@ -155,6 +156,35 @@ def _map_template_finding(f: Finding, p: _Parsed, subs: list[tuple[int, str]]) -
     )
 
 
+def _template_semantic(p: _Parsed, values: Mapping[str, Any], policy: Policy) -> list[Finding]:
+    """Semantic findings of a template, read with real values, placed on its stand-in text.
+
+    "Hi X, it's been X days since your last X class" reads as something else
+    than the copy it stands for, so the layer reads the template rendered with
+    the first user's values (the first name becomes the layer's stand-in), and
+    each finding is moved to the same sentence of the stand-in text (or the
+    whole field); the quote in its message is taken from the stand-in text, so
+    no user's value appears in another user's finding.
+    """
+    from guardrails.semantic.layer import semantic_findings
+    from guardrails.semantic.units import sentence_spans
+
+    natural, _ = _render(p, {**values, "first_name": "Alex"})
+    natural_spans, scan_spans = sentence_spans(natural), sentence_spans(p.scan_text)
+    if not scan_spans:
+        return []
+    whole = (scan_spans[0][0], scan_spans[-1][1])
+    out = []
+    for f in semantic_findings(natural, policy, "_", first_name="Alex"):
+        start, end = whole
+        if len(natural_spans) == len(scan_spans) and (f.start, f.end) in natural_spans:
+            start, end = scan_spans[natural_spans.index((f.start, f.end))]
+        head = f.message.rsplit(": '", 1)[0]
+        message = f"{head}: {quote(p.scan_text, start, end)}"
+        out.append(Finding(f.code, f.category, f.severity, start, end, message, f.field))
+    return out
+
+
 def _sampled(mid: str, rate: float) -> bool:
     digest = hashlib.blake2b(mid.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64 < rate
@@ -211,11 +241,19 @@ def check_batch(
     raw: dict[str, list[Finding]] = {}
     templates = {p.scan_text for p in parsed.values()}
     for text, res in zip(scan_texts, results, strict=True):
-        semantic = text in templates or len(text.split()) >= SEMANTIC_MIN_WORDS
+        semantic = text not in templates and len(text.split()) >= SEMANTIC_MIN_WORDS
         raw[text] = pii_findings(text, res, policy, field="_") + text_findings(
             text, policy, "_", semantic=semantic
         )
     template_found = {t: list(raw[p.scan_text]) for t, p in parsed.items()}
+    if semantic_on:
+        first_values: dict[str, Mapping[str, Any]] = {}
+        for item in items:
+            for t in (item.template_text, item.subject_template):
+                if t is not None:
+                    first_values.setdefault(t, item.values)
+        for t, p in parsed.items():
+            template_found[t] += _template_semantic(p, first_values[t], policy)
     if judge is not None:
         before = getattr(judge, "calls", None)
         for t, p in parsed.items():
