@@ -44,6 +44,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "llm_retries": ("WINBACK_LLM_RETRIES",),
     "server_start_timeout": ("WINBACK_SERVER_START_TIMEOUT",),
     "home": ("WINBACK_HOME",),
+    "guard_judge": ("WINBACK_GUARD_JUDGE",),
 }
 
 
@@ -66,6 +67,11 @@ class Settings(BaseModel):
     llm_retries: int = Field(2, ge=0, le=10, description="re-asks after invalid structured output")
     server_start_timeout: float = Field(90.0, gt=0, description="seconds to wait for the server")
     home: str = Field(".winback", description="folder for the queue, cache and server logs")
+    guard_judge: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="LLM judge in the batch guardrails: auto = on unless the model is the "
+        "embedded local one (a 135M model cannot judge)",
+    )
 
     # where each value came from: "flag", "env:NAME", "file:PATH" or "default"
     sources: dict[str, str] = Field(default_factory=dict, exclude=True)

@@ -224,7 +224,10 @@ def check_batch(
     stats.layers += ["judge"] if judge is not None else []
     if full_scan:
         stats.full_scans = len(items)
-        return check_messages([to_message(i) for i in items], policy, model_name)
+        verdicts = check_messages([to_message(i) for i in items], policy, model_name)
+        if judge is None:
+            return verdicts
+        return _judged_full_scan(items, verdicts, judge, stats)
 
     parsed: dict[str, _Parsed] = {}
     for item in items:
@@ -305,3 +308,26 @@ def check_batch(
             stats.disagreements.append(verdict.id)
             verdicts[i] = Verdict.of(verdict.id, [*verdict.findings, *learned], "full")
     return verdicts
+
+
+def _judged_full_scan(
+    items: list[RenderedMessage], verdicts: list[Verdict], judge: Judge, stats: BatchStats
+) -> list[Verdict]:
+    """Full-scan verdicts plus the judge's findings, asked once per distinct body template.
+
+    The judge reads the template (placeholders as the stand-in), and its quotes
+    are placed in each rendered body; nothing is removed.
+    """
+    before = getattr(judge, "calls", None)
+    judged: dict[str, list] = {}
+    out = []
+    for item, verdict in zip(items, verdicts, strict=True):
+        template = item.template_text
+        if template not in judged:
+            judged[template] = judge(_parse(template).scan_text)
+        text = to_message(item).text
+        extra = to_findings(text, judged[template], "text")
+        out.append(Verdict.of(verdict.id, [*verdict.findings, *extra], verdict.scan))
+    if before is not None:
+        stats.judge_calls = judge.calls - before
+    return out

@@ -259,6 +259,10 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         f"[green]{v['pass']} pass[/green], [yellow]{v['warn']} warn[/yellow], "
         f"[red]{v['block']} block[/red]"
     )
+    if summary.get("guard"):
+        layers, judged = summary["guard"]["layers"], summary["guard"].get("judge_calls", 0)
+        note = f", judge read {judged} new templates" if "judge" in layers else ", judge off"
+        console.print(f"guardrails: {', '.join(layers)}{note}")
     cost = llm["cost_usd"]
     console.print(
         f"LLM ({escape(llm['provider'])}, {escape(llm['model'])}): {llm['calls']} calls, "

@@ -30,16 +30,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from agent.drafts.compose import compose, render_preview, render_sample
+from agent.drafts.llm_judge import batch_judge
 from agent.drafts.placeholders import SAMPLE_VALUES
 from agent.drafts.record import CheckedDraft, Draft
 from agent.drafts.template import MissingPlaceholderValue, TemplateRejected
 from guardrails.batch_check import BatchStats, RenderedMessage, check_batch
 from guardrails.check_message import check_message
 from guardrails.findings import Finding, VerdictName, verdict_of
+from guardrails.judge import Judge
 from guardrails.message import Message, parse_message
 from guardrails.policy import Policy, default_policy, policy_from_data
 
 if TYPE_CHECKING:
+    from agent.llm.client import LLM
     from segments.incentives import IncentiveCatalog
 
 Findings = list[dict[str, Any]]
@@ -104,8 +107,19 @@ def check_drafts(
     *,
     full_scan: bool = False,
     stats: BatchStats | None = None,
+    judge: Judge | None = None,
+    llm: LLM | None = None,
 ) -> list[CheckedDraft]:
-    """The drafts, in order, each with its verdict and findings (batch path, see module doc)."""
+    """The drafts, in order, each with its verdict and findings (batch path, see module doc).
+
+    The LLM judge (`guardrails.judge`) runs once per distinct template when
+    `judge` is given, or when `llm` is given and its settings' `guard_judge`
+    turns it on (`agent.drafts.llm_judge.batch_judge`: `auto` is on unless the
+    model is the embedded local one). It only adds findings; `stats.layers`
+    says whether it ran and `stats.judge_calls` how many templates it read.
+    """
+    if judge is None and llm is not None:
+        judge = batch_judge(llm)
     rendered = [d for d in drafts if d.rendered]
     items = [
         RenderedMessage(
@@ -120,7 +134,7 @@ def check_drafts(
         )
         for k, d in enumerate(rendered)
     ]
-    verdicts = iter(check_batch(items, policy, full_scan=full_scan, stats=stats))
+    verdicts = iter(check_batch(items, policy, full_scan=full_scan, stats=stats, judge=judge))
     out = []
     for d in drafts:
         if d.rendered:

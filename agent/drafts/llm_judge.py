@@ -7,6 +7,8 @@ a callable that asks `llm` for a structured verdict (`JudgeVerdict`: a list
 of category, quoted span, reason) through `LLM.structured`, which validates
 the reply against the schema and feeds errors back before giving up.
 
+`batch_judge(llm)` is what a run uses: `template_judge` with the
+`guard_judge` setting and a cache file in the data folder.
 `template_judge(llm, settings_mode, cache_path)` wraps it in
 `guardrails.judge.TemplateJudge` (one call per distinct template, answers
 cached on disk), or returns None when the judge should not run: mode `off`,
@@ -78,8 +80,16 @@ def llm_judge(llm: LLM):
     return judge
 
 
-def template_judge(llm: LLM, mode: str = "auto", cache_path: Path | None = None):
+def template_judge(
+    llm: LLM, mode: str = "auto", cache_path: Path | None = None
+) -> TemplateJudge | None:
     """The per-template, cached judge for a batch, or None when it must not run."""
     if not judge_enabled(mode, embedded=llm.provider == "local"):
         return None
     return TemplateJudge(llm_judge(llm), f"{llm.provider}:{llm.model}", cache_path)
+
+
+def batch_judge(llm: LLM) -> TemplateJudge | None:
+    """The batch's judge as the settings ask (`guard_judge`), cached in the data folder."""
+    settings = llm.settings
+    return template_judge(llm, settings.guard_judge, settings.home_path / "judge-cache.json")

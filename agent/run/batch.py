@@ -256,7 +256,7 @@ def _run_batch(
             guard_stats = BatchStats()
             with progress.stage("guardrails", total=len(drafts)) as task:
                 checked = check_drafts(
-                    drafts, catalog, policy, full_scan=full_scan, stats=guard_stats
+                    drafts, catalog, policy, full_scan=full_scan, stats=guard_stats, llm=llm
                 )
                 task.advance(len(checked))
         new = store_drafts(
