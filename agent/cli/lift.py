@@ -5,6 +5,10 @@ The figures come from `agent.lift.report.lift_report` (methods in
 `agent.lift.stats`, `sequential`, `breakdown`, `multiple_testing`); this module
 prints them, in plain words where a marketer would otherwise misread them (an
 underpowered test, a sample-ratio mismatch, a per-protocol view).
+
+Exit codes: 0 a report; 2 bad input (nothing imported); 3 the report was
+printed (and the outcomes imported) but more than `--max-missing` of the
+batch's users have no outcome, so the figures are not to be trusted yet.
 """
 
 from __future__ import annotations
@@ -159,10 +163,33 @@ def lift(
             "(family-wise error) or bh (Benjamini-Hochberg, false discovery rate).",
         ),
     ] = "holm",
+    ignore_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-unknown",
+            help="Skip (and count) rows for users who are not in the batch, e.g. a CRM export "
+            "of every customer. Without it such rows are an error and nothing is imported.",
+        ),
+    ] = False,
+    max_missing: Annotated[
+        float,
+        typer.Option(
+            "--max-missing",
+            help="Share of the batch's users allowed to have no outcome; above it the report "
+            "warns and the command exits 3.",
+        ),
+    ] = 0.20,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Seed of the bootstrap interval for incremental revenue."),
+    ] = 20,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Conversion and lift per arm, variant and segment, with fixed and always-valid CIs."""
+    """Conversion and lift per arm, variant and segment, with fixed and always-valid CIs.
+
+    Exit 3 (after the report) when more than --max-missing of the batch has no outcome.
+    """
     from agent.errors import WinbackError
     from agent.lift.multiple_testing import CORRECTIONS
     from agent.lift.report import lift_report
@@ -173,9 +200,19 @@ def lift(
         )
     view = "per_protocol" if per_protocol else "itt"
     with open_queue(db) as engine:
-        report = lift_report(engine, batch_id, outcomes, view=view, correction=correction)
+        report = lift_report(
+            engine,
+            batch_id,
+            outcomes,
+            view=view,
+            correction=correction,
+            ignore_unknown=ignore_unknown,
+            max_missing=max_missing,
+            seed=seed,
+        )
     if as_json:
         echo_json(report)
+        _exit_if_missing(report)
         return
     console = Console()
     imported = report["outcomes_import"]
@@ -187,7 +224,7 @@ def lift(
         if imported["users_not_in_batch"]:
             console.print(
                 f"[yellow]{imported['users_not_in_batch']} row(s) are for users not in this "
-                f"batch and were not imported (e.g. "
+                f"batch and were skipped (--ignore-unknown; e.g. "
                 f"{', '.join(map(repr, imported['examples_not_in_batch']))}).[/yellow]"
             )
     if view != "itt":
@@ -218,7 +255,7 @@ def lift(
         "rel. lift\n(95% CI)",
         "p\n(test)",
         "incr.\nconv.",
-        "incr.\nrevenue",
+        "incr. revenue\n(95% CI)",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
@@ -234,7 +271,7 @@ def lift(
             f"{c['p_value']:.4g}\n"
             + {"two_proportion_z": "z-test", "fisher_exact": "Fisher"}[c["test"]],
             f"{c['incremental_conversions']:.1f}",
-            f"{c['incremental_revenue']:.2f}",
+            f"{c['incremental_revenue']:.2f}" + _revenue_ci(c),
             end_section=True,
         )
     console.print(comp)
@@ -260,9 +297,32 @@ def lift(
         console.print(
             f"Arm sizes match the configured fractions (SRM check p = {srm['p_value']:.3g})."
         )
-    if report["missing_users"]:
+    missing = report["missing"]
+    if missing["exceeded"]:
+        Console(stderr=True).print(
+            f"[bold red]{missing['users']} of the batch's users ({missing['share']:.0%}) have no "
+            f"outcome, more than --max-missing {missing['threshold']:.0%}[/bold red]: they count "
+            "as not converted, so every figure above is biased. Import an outcomes file that "
+            "covers the whole batch (exit code 3)."
+        )
+    elif report["missing_users"]:
         console.print(
             f"[yellow]{report['missing_users']} user(s) of the batch have no imported outcome "
             "and were counted as not converted.[/yellow]"
         )
-    console.print(f"[dim]{report['method']}.[/dim]")
+    console.print(
+        f"[dim]{report['method']}. Incremental revenue intervals: percentile bootstrap "
+        f"(seed {seed}).[/dim]"
+    )
+    _exit_if_missing(report)
+
+
+def _revenue_ci(c: dict[str, Any]) -> str:
+    ci = c.get("incremental_revenue_ci")
+    return f"\n({ci[0]:.2f}, {ci[1]:.2f})" if ci else ""
+
+
+def _exit_if_missing(report: dict[str, Any]) -> None:
+    """Exit 3 when too many of the batch's users have no outcome (module doc)."""
+    if report["missing"]["exceeded"]:
+        raise typer.Exit(3)

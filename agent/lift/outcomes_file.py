@@ -6,9 +6,15 @@ date-time, UTC when no offset is given; it may not be before the batch was
 created, which is the earliest its messages could go out) and `batch_id`
 (when present, every row must name the batch being imported). Each problem names the file, the row
 (line number, header = 1) and the column; up to 5 are reported at once, and a
-file with any problem imports nothing. Rows for users who are not in the batch
-(neither in its arms nor in its global-control holdout) are not errors: a CRM
-export often covers everyone. They are counted and reported, not imported.
+file with any problem imports nothing.
+
+Rows for users who are not in the batch (neither in its arms nor in its
+global-control holdout): a CRM export often covers every customer, so
+`ignore_unknown=True` (`winback lift --ignore-unknown`) skips them and reports
+how many; without it they are an error that gives their total, a few
+examples and the flag, and nothing is imported. A file in which *no* row is a
+user of the batch is always an error (the outcomes of another batch, or the
+wrong id column), with or without the flag.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ def read_outcomes_file(
     batch_users: Collection[str],
     sent_at: datetime,
     batch_exists: Callable[[str], bool],
+    ignore_unknown: bool = False,
 ) -> OutcomesFile:
     """Check every row (see module doc); WinbackError naming up to 5 bad rows."""
     path = Path(path)
@@ -100,6 +107,22 @@ def read_outcomes_file(
     if not first_row:
         raise WinbackError(
             f"Outcomes file {path} has no rows", "Add one row per user of the batch."
+        )
+    unknown = len(out.not_in_batch)
+    examples = ", ".join(map(repr, out.not_in_batch[:MAX_PROBLEMS]))
+    if not out.outcomes:
+        raise WinbackError(
+            f"Outcomes file {path}: none of its {unknown} user(s) is in batch {batch_id} "
+            f"(e.g. {examples})",
+            "Check the batch id (winback queue batches lists them) and that user_id holds the "
+            "same ids as the cohort the batch was run on.",
+        )
+    if unknown and not ignore_unknown:
+        raise WinbackError(
+            f"Outcomes file {path}: {unknown} of {len(first_row)} row(s) are for users not in "
+            f"batch {batch_id} (e.g. {examples}); nothing was imported",
+            "Pass --ignore-unknown to import only the batch's users (a CRM export often covers "
+            "every customer), or give the file of this batch.",
         )
     return out
 

@@ -16,7 +16,15 @@ What it reports, beside each other:
 - `global_control`: the arms against the users this batch held out for the
   period's global control group (`segments.global_control`), when it held any;
 - `sample_ratio_mismatch` on the assigned (intent-to-treat) arm sizes, and
-  `outcomes_import` with the import's counts and the users not in the batch.
+  `outcomes_import` with the import's counts and the users not in the batch
+  (refused unless `ignore_unknown`, then skipped and counted:
+  `agent.lift.outcomes_file`);
+- `incremental_revenue_ci` on every arm-level and per-segment comparison: a
+  seeded percentile bootstrap (`agent.lift.revenue_interval`);
+- `missing`: batch users with no stored outcome (counted as not converted),
+  their share, and whether it exceeds `max_missing` (default 20%): then the
+  CLI warns loudly and exits 3 after printing the report, because a file that
+  covers only part of the batch biases every figure above it.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from sqlalchemy import Engine
 from agent.errors import WinbackError
 from agent.lift.breakdown import VIEWS, batch_users, breakdown, in_view, totals
 from agent.lift.outcomes_file import read_outcomes_file
+from agent.lift.revenue_interval import SEED, incremental_revenue_interval, revenues
 from agent.lift.sequential import sequential_compare
 from agent.lift.stats import Arm, compare
 from agent.store.batch_exposure import batch_exposure
@@ -37,6 +46,8 @@ from agent.store.global_holdouts import global_holdout_users
 from agent.store.outcomes import Outcome, import_outcomes, load_outcomes
 from segments.experiment_arms import ARMS, sample_ratio_mismatch
 from segments.global_control import global_control_warnings
+
+MAX_MISSING = 0.20  # share of batch users without an outcome above which lift exits 3
 
 
 def _batch_exists(engine: Engine, batch_id: str) -> bool:
@@ -87,10 +98,17 @@ def lift_report(
     *,
     view: str = "itt",
     correction: str = "holm",
+    ignore_unknown: bool = False,
+    max_missing: float = MAX_MISSING,
+    seed: int = SEED,
 ) -> dict[str, Any]:
     """Import `outcomes_path` if given, then everything `winback lift` prints (module doc)."""
     if view not in VIEWS:
         raise WinbackError(f"Unknown view {view!r}", f"Use one of: {', '.join(VIEWS)}.")
+    if not 0 <= max_missing <= 1:
+        raise WinbackError(
+            f"--max-missing {max_missing:g} is not a share", "Give it between 0 and 1 (e.g. 0.2)."
+        )
     batch = get_batch(engine, batch_id)
     users = batch_users(batch_exposure(engine, batch_id))
     if not users:
@@ -104,6 +122,7 @@ def lift_report(
             batch_users=set(users) | set(holdouts),
             sent_at=batch["created_at"],
             batch_exists=lambda other: _batch_exists(engine, other),
+            ignore_unknown=ignore_unknown,
         )
         counts = import_outcomes(engine, batch_id, checked.outcomes, str(outcomes_path))
         imported = {**checked.summary(), **counts}
@@ -117,7 +136,9 @@ def lift_report(
     arms = {a: totals(a, [u.user_id for u in kept if u.arm == a], outcomes) for a in ARMS}
     assigned = {a: sum(1 for u in users.values() if u.arm == a) for a in ARMS}
     config = batch.get("config") or {}
-    return {
+    ids = {a: [u.user_id for u in kept if u.arm == a] for a in ARMS}
+    missing = len(set(users) - set(outcomes))
+    report = {
         "batch_id": batch_id,
         "campaign": batch["campaign"],
         "outcomes_file": str(outcomes_path) if outcomes_path is not None else None,
@@ -136,4 +157,34 @@ def lift_report(
         "outcomes_stored": len(outcomes),
         **breakdown(users, outcomes, view=view, correction=correction),
         "global_control": _global_control(holdouts, arms, outcomes, config),
+        "missing": {
+            "users": missing,
+            "share": missing / len(users),
+            "threshold": max_missing,
+            "exceeded": missing / len(users) > max_missing,
+        },
     }
+    for c in report["comparisons"]:
+        c.update(_revenue_interval(ids[c["treated"]], ids[c["reference"]], outcomes, seed) or {})
+    by_segment: dict[str, dict[str, list[str]]] = {}
+    for u in kept:
+        if u.segment is not None:
+            by_segment.setdefault(u.segment, {a: [] for a in ARMS})[u.arm].append(u.user_id)
+    for entry in report["segments"]:
+        members = by_segment.get(entry["name"], {})
+        for c in entry["comparisons"]:
+            treated, reference = members.get(c["treated"], []), members.get(c["reference"], [])
+            c.update(_revenue_interval(treated, reference, outcomes, seed) or {})
+    return report
+
+
+def _revenue_interval(
+    treated: list[str], reference: list[str], outcomes: dict[str, Outcome], seed: int
+) -> dict[str, Any] | None:
+    return incremental_revenue_interval(
+        revenues(treated, outcomes),
+        len(treated),
+        revenues(reference, outcomes),
+        len(reference),
+        seed=seed,
+    )

@@ -62,11 +62,16 @@ def test_reimport_is_idempotent_and_later_files_update(
     for key in ("arms", "comparisons", "variants", "segments"):
         assert two[key] == one[key]
     assert stored(engine) == 300
-    # a later file: two more conversions, and users not in the batch (counted, not imported)
+    # a later file: two more conversions, and users not in the batch: refused (their total
+    # named, nothing imported) unless --ignore-unknown, which skips and counts them
     later = [f"{u},{int(i % 4 == 0 or i in (1, 2))},9.5" for i, u in enumerate(users)]
-    three = lift_json(
-        db_url, batch, str(write(tmp_path / "week2.csv", [*later, "zz1,1,", "zz2,0,"]))
-    )
+    week2 = str(write(tmp_path / "week2.csv", [*later, "zz1,1,", "zz2,0,"]))
+    refused = runner.invoke(app, ["lift", batch, week2, "--db", db_url])
+    assert refused.exit_code == 2
+    assert "2 of 302 row(s) are for users not in batch" in refused.stderr
+    assert "--ignore-unknown" in refused.stderr
+    assert lift_json(db_url, batch)["arms"] == one["arms"]  # nothing was imported
+    three = lift_json(db_url, batch, week2, "--ignore-unknown")
     assert (three["outcomes_import"]["updated"], three["outcomes_import"]["unchanged"]) == (2, 298)
     assert three["users_not_in_batch"] == 2 and three["outcomes_import"][
         "examples_not_in_batch"
@@ -80,8 +85,8 @@ def test_reimport_is_idempotent_and_later_files_update(
     # the report alone, from what is stored
     again = lift_json(db_url, batch)
     assert again["arms"] == three["arms"] and again["outcomes_import"] is None
-    text = runner.invoke(app, ["lift", batch, str(tmp_path / "week2.csv"), "--db", db_url])
-    assert "2 row(s) are for users not in this batch" in text.stdout
+    text = runner.invoke(app, ["lift", batch, week2, "--ignore-unknown", "--db", db_url])
+    assert "2 row(s) are for users not in this batch and were skipped" in text.stdout
 
 
 def test_report_without_outcomes_and_bad_correction(db_url: str, seed) -> None:
@@ -168,7 +173,7 @@ def test_lift_against_the_global_control(engine: Engine, db_url: str, seed, tmp_
     assert record_global_holdouts(engine, batch, held, period="2025-Q1", share=0.05) == 0
     lines = [f"u{i:05d},{int(i % 3 == 0)}," for i in range(300)]
     lines += [f"g{i},{int(i % 10 == 0)}," for i in range(40)] + ["stranger,1,"]
-    report = lift_json(db_url, batch, str(write(tmp_path / "o.csv", lines)))
+    report = lift_json(db_url, batch, str(write(tmp_path / "o.csv", lines)), "--ignore-unknown")
     gc = report["global_control"]
     assert (gc["users"], gc["conversions"], gc["periods"]) == (40, 4, ["2025-Q1"])
     assert [(c["treated"], c["reference"]) for c in gc["comparisons"]] == [
