@@ -27,7 +27,6 @@ import math
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -354,7 +353,9 @@ def check_cohort(
     from segments.activation_rules import evaluate_rule
 
     if engine == "duckdb":
-        report = _check_without_frame(source, rule)
+        from segments.frameless_check import check_without_frame
+
+        report = check_without_frame(source, rule)
         if report is not None:
             return report
     log = ProblemLog(source.label, cap=max_problems)
@@ -364,37 +365,6 @@ def check_cohort(
         result = evaluate_rule(loaded.frame[valid], rule)
         report.rule = {"rule": rule, "selected": result.selected, "of_valid_rows": result.total}
     return report
-
-
-def _check_without_frame(source: CohortSource, rule: str | None) -> CohortReport | None:
-    """The report of a clean cohort computed by DuckDB or the database; None to use pandas."""
-    from segments.cohort_loaders import load_mapping
-
-    if source.sql_url and source.table:
-        from segments.database_check import check_table_in_database
-
-        return check_table_in_database(source, rule)
-    if source.path is None or source.sql_url or not Path(source.path).is_file():
-        return None
-    from segments.duckdb_cohort_check import check_csv_in_duckdb, score_series
-
-    found = check_csv_in_duckdb(Path(source.path), load_mapping(source.mapping), rule)
-    if found is None:
-        return None
-    scan, check = found
-    return CohortReport(
-        source=source.label,
-        rows=check.rows,
-        valid_rows=check.rows,
-        problems=[],
-        error_count=0,
-        columns=check.columns,
-        score=_score_stats(score_series(check)),
-        renamed=scan.renamed,
-        rule=None
-        if not rule
-        else {"rule": rule, "selected": check.rule_selected, "of_valid_rows": check.rows},
-    )
 
 
 def read_cohort(

@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segments.cohort_source import CohortSource
-from segments.cohort_validation import _check_without_frame, check_cohort
+from segments.cohort_validation import check_cohort
 from segments.duckdb_cohort_check import WHITESPACE
+from segments.frameless_check import check_without_frame as _check_without_frame
 from segments.rule_tokens import RuleError
 
 IDS = st.one_of(
