@@ -17,7 +17,10 @@ from typing import Any
 from guardrails.quality.copy_text import CopyText, QualityContext
 from guardrails.quality.rules import Hit
 
-LEAD = re.compile(r"^[\s\"'(]*(?:\{\{\s*first_name\s*\}\}\s*[,!:-]?\s*)?", re.IGNORECASE)
+LEAD = re.compile(
+    r"^[\s\"'(]*(?:(?:hi|hello|hey)\s+)?(?:\{\{\s*first_name\s*\}\}\s*[,!:-]?\s*)?",
+    re.IGNORECASE,
+)
 # where a call to action counts: a preheader's "Pick up where you left off" is a teaser
 ASKING_FIELDS = {"email": ("body",), "sms": ("text",), "push": ("title", "body")}
 COMPLIANCE = re.compile(r"\b(reply stop|unsubscribe|opt[- ]?out)\b", re.IGNORECASE)

@@ -167,6 +167,7 @@ def test_brand_world_is_silent_without_brand_words():
         ),
         ("email", GOOD_EMAIL, []),
         ("sms", {"text": "Your yoga class is waiting. Book it now! Reply STOP to opt out."}, []),
+        ("sms", {"text": "Hi {{ first_name }}, restart with {{ incentive }} on yoga classes."}, []),
     ],
 )
 def test_call_to_action(channel, fields, expected):
@@ -276,8 +277,6 @@ def test_the_brands_own_baseline_copy_passes_its_gate():
     )
     for key, fields in copy.items():
         channel = key.split("_with_")[0]
-        if channel == "sms":
-            continue  # the baseline SMS carries its opt-out; the gate reads model text
         result = check_copy(channel, fields, ctx)
         assert result.verdict != "block", (key, [f.message for f in result.findings])
 
