@@ -327,12 +327,12 @@ def example_problems(campaign: Campaign, columns: set[str]) -> list[Problem]:
     return problems
 
 
-def _attempt(problems: list[Problem], where: str, load: Any) -> Any:
-    """`load()`, or None with its error recorded as a problem."""
+def _attempt(problems: list[Problem], where: str, load: Any, *, prefix: str = "") -> Any:
+    """`load()`, or None with its error recorded as a problem (`prefix` names the input)."""
     try:
         return load()
     except UserError as exc:
-        problems.append(Problem("", exc.message, exc.fix or f"Fix the {where}."))
+        problems.append(Problem(prefix, exc.message, exc.fix or f"Fix the {where}."))
         return None
 
 
@@ -377,7 +377,12 @@ def preflight(
         problems, "Incentive catalog", lambda: load_incentive_catalog(campaign.incentive_catalog)
     )
     if campaign.rule:
-        _attempt(problems, "Activation rule", lambda: evaluate_rule(frame, campaign.rule))
+        _attempt(
+            problems,
+            "activation rule",
+            lambda: evaluate_rule(frame, campaign.rule),
+            prefix=f"Activation rule {campaign.rule!r}:",
+        )
     columns = filled_columns(frame)
     problems += cohort_problems(columns, campaign.placeholders, campaign.channels, cohort)
     problems += example_problems(campaign, columns)
