@@ -43,7 +43,7 @@ def queue_rows(url: str) -> list[tuple]:
 @pytest.mark.postgres
 @pytest.mark.vcr
 def test_pushdown_gives_the_same_batch(pg_url, tmp_path, llm_cli_env):
-    env = {**llm_cli_env, "WINBACK_LLM_RETRIES": "1"}
+    env = {**llm_cli_env, "WINBACK_LLM_RETRIES": "1", "WINBACK_GUARD_JUDGE": "off"}
     source = create_engine(pg_url)
     make_fitness_cohort(160, seed=3).sort_values("user_id").to_sql("cohort", source, index=False)
     source.dispose()
