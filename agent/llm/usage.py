@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 PROMPT_SPEEDUP = 10.0  # prompt tokens vs generated tokens per second, when only one is measured
 MIN_HISTORY = 4  # timed calls needed to fit the two rates
 CallObserver = Callable[[dict[str, Any]], None]
@@ -169,6 +167,8 @@ class Speed:
 
 def fit_speed(records: Iterable[tuple[int, int, float]], source: str) -> Speed | None:
     """Rates from (input tokens, output tokens, seconds) of real calls; None without data."""
+    import numpy as np  # here, not at import: `winback --help` stays light
+
     rows = [(i, o, s) for i, o, s in records if s > 0 and (i or o)]
     if not rows:
         return None
