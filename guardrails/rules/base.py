@@ -10,6 +10,11 @@ sentence a reviewer reads, `describe`). What it matches lives in the policy
   overlaps an allowed phrase is dropped ("health journey", "weight room");
 - `severity`: `block`, `warn` or `off`; `enabled: false` switches it off.
 
+A term about a personal attribute is dropped when it describes a product,
+venue, menu or show rather than the reader ("wheelchair-accessible studio",
+"a documentary about refugees"; `guardrails.rules.about_things`); rules
+about what the sender does (surveillance, shaming, urgency) never are.
+
 A subclass overrides `spans()` when a concern needs more than a word list
 (for example a check on the matched text). Rules are pure and cheap: the
 batch path runs them once per distinct template and value.
@@ -22,6 +27,10 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from guardrails.findings import Finding, quote
+from guardrails.rules.about_things import about_a_thing
+
+# categories whose terms describe the sender's conduct, never a thing
+CONDUCT = ("surveillance", "shaming", "urgency")
 
 
 def compile_terms(terms: list[str]) -> re.Pattern[str] | None:
@@ -52,9 +61,13 @@ class Rule:
         if self.terms is None:
             return
         allowed = [m.span() for m in self.allow.finditer(text)] if self.allow else []
+        things = self.category not in CONDUCT
         for m in self.terms.finditer(text):
-            if not any(s < m.end() and m.start() < e for s, e in allowed):
-                yield m.span()
+            if any(s < m.end() and m.start() < e for s, e in allowed):
+                continue
+            if things and about_a_thing(text, m.start(), m.end()):
+                continue
+            yield m.span()
 
     def check(self, text: str, field: str = "text") -> list[Finding]:
         """Findings for `text`, one per flagged span."""

@@ -1,0 +1,87 @@
+"""A sensitive word about a product, venue, menu or show is not about the reader.
+
+The word-list rules flag a sensitive term wherever it appears, but in real copy
+most such words describe what the brand sells or shows: "wheelchair-accessible
+studio", "halal, kosher and vegan options", "Islamic savings accounts",
+"prison drama fans", "a documentary about refugees". Listing those phrases one
+by one does not generalize, so this module recognizes the two shapes instead:
+
+- the term modifies a *thing noun* that follows it, within a few descriptive
+  words (hyphens, commas, "and"/"or" allowed; "you", "your", verbs of being
+  and sentence punctuation are not): `<term> [-word|word|, word]{0,3} <noun>`;
+- the term is the subject of a *media noun* that comes before it in the same
+  clause: `<film|series|podcast|...> about|on ... <term>`, within six words
+  (a drama about a divorce). "for" is not enough: "films for the freshly
+  divorced" targets the reader.
+
+Thing nouns are products, venues, menus, media and programmes in English,
+Spanish, French and German. A sentence that addresses the reader in the
+second person ("picked for you", "your diabetic box", "like you") is never
+excused: a product aimed at the reader's attribute is the violation itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+NOUNS = (
+    # venues, programmes, staff areas
+    r"class(?:es)?|studio|studios|session|sessions|workshop|workshops|club|clinic|pool|"
+    r"entrance|room|rooms|floor|team|course|courses|programme|program|challenge|event|"
+    r"events|festival|timetable|"
+    # products and menus
+    r"menu|menus|option|options|dish|dishes|meal|meals|box|boxes|bowl|bowls|range|"
+    r"collection|collections|edit|line|sizes?|section|aisle|store|stores|shop|"
+    r"products?|gifts?|gifting|sets?|candles|specials|deals?|desserts|snacks|"
+    r"clothing|wear|jeans|trainers|shoes|account|accounts|card|cards|plan|plans|"
+    r"savings|loans?|mortgages?|guide|guides|tips|"
+    # media
+    r"podcast|podcasts|documentar(?:y|ies)|series|films?|movies?|shows?|drama|dramas|"
+    r"season|episodes?|titles|books?|fans|charit(?:y|ies)|"
+    # ES / FR / DE
+    r"clases?|menú|opciones|platos|ropa|colección|tallas|cours|carte|plats|vêtements|"
+    r"kurs|kurse|karte|gerichte|kollektion|mode"
+)
+STOP = (
+    r"(?:you|your|yours|you're|we|our|my|the|a|an|their|his|her|to|in|at|is|are|was|were|"
+    r"be|been|has|have|had|still|again|now|since|after)"
+)
+_WORD = r"[^\W\d_][\w'’]*"
+READER_WORDS = r"(?:you|your|yours|you're|you’re)"
+AFTER = re.compile(
+    rf"^\+?(?:(?:\s*[-,]\s*|\s+)(?!{STOP}\b){_WORD}(?:-{_WORD})*){{0,3}}?[-\s]+(?:{NOUNS})\b",
+    re.IGNORECASE,
+)
+MEDIA = (
+    r"podcast|podcasts|documentar(?:y|ies)|series|films?|movies?|shows?|drama|dramas|"
+    r"books?|talks?|exhibition|documental|película|serie|documentaire|film|dokumentation"
+)
+BEFORE = re.compile(
+    rf"\b(?:{MEDIA})\s+(?:about|on|sobre|sur|über)\b"
+    rf"(?:\s+(?!{READER_WORDS}\b)[\w'’-]+){{0,6}}?\s*$",
+    re.IGNORECASE,
+)
+SECOND_PERSON = re.compile(
+    r"\b(?:you|your|yours|yourself|you're|you’re|u|tu|tus|te|ti|usted|toi|ton|ta|tes|vous|votre|"
+    r"vos|du|dich|dir|dein|deine|deinen|deiner|sie|ihr|ihre)\b",
+    re.IGNORECASE,
+)
+READER = re.compile(
+    r"\b(?:your|you're|you’re|you are|tu|tus|ton|ta|tes|dein|deine|deinen)\s+$", re.I
+)
+# a noun right before the term, as ES/FR put adjectives after ("yoga prenatal")
+BEFORE_ADJ = re.compile(rf"\b(?:{NOUNS}|yoga|pilates)\s*$", re.IGNORECASE)
+
+
+def about_a_thing(text: str, start: int, end: int) -> bool:
+    """Whether the term at `text[start:end]` describes a product, venue, menu or show."""
+    sentence_start = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    ends = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
+    if SECOND_PERSON.search(text[sentence_start : min(ends or [len(text)])]):
+        return False  # "picked for you", "your diabetic box": the reader is in the sentence
+    clause_start = max(text.rfind(c, 0, start) for c in ".!?;:\n") + 1
+    before = text[clause_start:start]
+    if BEFORE.search(before) or BEFORE_ADJ.search(before):
+        return True
+    clause_end = min([i for i in (text.find(c, end) for c in ".!?;:\n") if i >= 0] or [len(text)])
+    return bool(AFTER.match(text[end:clause_end]))
