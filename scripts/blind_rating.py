@@ -11,7 +11,9 @@ The method behind README 'The copy-quality gate, measured':
     python scripts/blind_rating.py unblind --sheet sheet.csv --key key.json
 
 Drafts are drawn uniformly (seeded) from the treatment arm of the newest batch in
-each queue, so a variant sent to many users is drawn as often as it is sent.
+each queue (`label=path.db`), so a variant sent to many users is drawn as often
+as it is sent; or from recorded model replies (`label=[rev:]cassette.yaml`), each
+template-valid variant rendered with the sample values as one user would see it.
 """
 
 from __future__ import annotations
@@ -37,13 +39,71 @@ def _drafts(db: str, n: int, rng: random.Random) -> list[dict]:
     return [dict(r) for r in rng.sample(rows, min(n, len(rows)))]
 
 
+def _cassette_drafts(spec: str, n: int, rng: random.Random) -> list[dict]:
+    """Template-valid variants from recorded replies (`path` or `rev:path`), as one user sees them.
+
+    Each is composed (e-mail footer, SMS opt-out) and rendered with the sample
+    values, then judged by the guardrails and the quality gate (the verdict is
+    kept in the key, hidden from the rater).
+    """
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from gate_on_cassettes import replies
+
+    from agent.campaign import load_campaign
+    from agent.cli.demo import DEMO_CAMPAIGN
+    from agent.drafts.check import check_variant
+    from agent.drafts.compose import compose, render_sample
+    from agent.drafts.template import template_problems
+    from agent.run.brand_copy import baseline_fields, quality_gate
+    from agent.run.variant_writer import CHANNEL_FIELDS
+    from guardrails.findings import verdict_of
+    from guardrails.policy import default_policy
+
+    campaign = load_campaign(DEMO_CAMPAIGN)
+    judge, policy = quality_gate(campaign, baseline_fields(campaign)), default_policy()
+    rev, _, path = spec.rpartition(":")
+    text = (
+        subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True).stdout
+        if rev
+        else Path(path).read_text()
+    )
+    pool = []
+    for channel, _again, items in replies(text):
+        for item in items or []:
+            f = {k: str(item.get(k) or "").strip() for k in CHANNEL_FIELDS[channel]}
+            if all(f.values()) and not any(
+                template_problems(v, campaign.placeholders) for v in f.values()
+            ):
+                pool.append((channel, f))
+    out = []
+    for i, (channel, f) in enumerate(rng.sample(pool, min(n, len(pool)))):
+        subject, body = compose(channel, f)
+        _, guard = check_variant(channel, f, placeholders=campaign.placeholders, policy=policy)
+        quality = judge(channel, [f], [])[0][1]
+        findings = guard + [x.to_dict() for x in quality.findings]
+        out.append(
+            {
+                "id": f"{path}#{i}",
+                "channel": channel,
+                "subject": render_sample(subject, campaign.placeholders) if subject else "",
+                "body": render_sample(body, campaign.placeholders),
+                "verdict": verdict_of(findings),
+            }
+        )
+    return out
+
+
 def sample(sources: list[str], n: int, sheet: Path, key: Path, seed: int) -> None:
     """Write the blind sheet (id, channel, subject, body, rating) and the hidden key."""
     rng = random.Random(seed)
     items = []
     for source in sources:
         label, db = source.split("=", 1)
-        items += [{**d, "version": label} for d in _drafts(db, n, rng)]
+        picked = _drafts(db, n, rng) if db.endswith(".db") else _cassette_drafts(db, n, rng)
+        items += [{**d, "version": label} for d in picked]
     rng.shuffle(items)
     with sheet.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

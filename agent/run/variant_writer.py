@@ -26,6 +26,7 @@ guardrail's), never silently dropped and never shown as `pass`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -122,13 +123,26 @@ def variant_problems(
     return problems
 
 
+# what never goes back to the model, even when the model wrote it: numbers and addresses
+# that look like contact details (non-negotiable 1: no PII in a prompt)
+CONTACT_LIKE = re.compile(r"\S+@\S+|\+?\d[\d ()./-]{4,}\d")
+
+
+def _reason(finding: Mapping[str, Any]) -> str:
+    """A finding as the model reads it: PII findings say what, never quote it."""
+    if finding.get("category") == "pii":
+        return "it contained personal data; never write names, numbers or contact details"
+    message = str(finding["message"])
+    return message[:1].lower() + message[1:]
+
+
 def feedback_for(rejected: Sequence[Variant], limit: int = 3) -> str:
-    """The best rejected candidates and why, as the next prompt's feedback."""
+    """The best rejected candidates and why, as the next prompt's feedback (no PII)."""
     lines = []
     for v in sorted(rejected, key=lambda v: -(v.quality_score or 0))[:limit]:
         shown = " / ".join(v.fields[f] for f in CHANNEL_FIELDS[v.channel])[:200]
-        reasons = "; ".join(dict.fromkeys(f["message"] for f in v.findings))[:400]
-        lines.append(f"- {shown!r}: {reasons}")
+        reasons = "; ".join(dict.fromkeys(_reason(f) for f in v.findings))[:400]
+        lines.append(CONTACT_LIKE.sub("[removed]", f"- {shown!r}: {reasons}"))
     return "\n".join(lines)
 
 
@@ -170,7 +184,8 @@ def write_variants(
             items = _ask(llm, prompt, variables, channel, check_template, segment, wanted)
         except StructuredOutputError as exc:
             rejected.append(_invalid_variant(cid, channel, prompt, exc, revision, llm.model))
-            feedback = f"- your output was invalid: {exc.attempts[-1]['errors']}"[:600]
+            errors = CONTACT_LIKE.sub("[removed]", str(exc.attempts[-1]["errors"]))
+            feedback = f"- your output was invalid: {errors}"[:600]
             continue
         written += len(items)
         fresh = _judge(items, cid, channel, prompt, revision, llm.model, guard, quality, accepted)

@@ -225,3 +225,22 @@ def test_quality_summary_counts_first_try_revised_and_blocked_with_reasons():
     assert out["best"][0]["quality_score"] == 90 and out["best"][0]["verdict"] == "pass"
     # synthesis (1 + 2 re-asks) + 1 job x 2 rounds x 3 asks
     assert out["llm_call_bound"] == 3 + 1 * 2 * 3
+
+
+def test_feedback_never_sends_contact_like_text_back_to_the_model():
+    from agent.run.variant_writer import feedback_for
+
+    pii = {
+        "code": "phone",
+        "category": "pii",
+        "severity": "block",
+        "start": 5,
+        "end": 15,
+        "message": "Contains a phone number: '3248957601'",
+        "field": "text",
+    }
+    v = _variant("block", 10, findings=[pii])
+    v.fields = {"title": "Call 3248957601", "body": "or mail sam@example.com"}
+    text = feedback_for([v])
+    assert "3248957601" not in text and "sam@example.com" not in text
+    assert "personal data" in text and "[removed]" in text
