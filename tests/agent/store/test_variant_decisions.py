@@ -25,7 +25,7 @@ def rows(n: int, variant: str = "v1", verdict: str = "pass") -> list[dict]:
 
 
 def test_approve_variant_updates_every_pending_draft(engine, seed) -> None:
-    batch_id = seed(rows(12) + [draft(100, variant="v2")])
+    batch_id = seed([*rows(12), draft(100, variant="v2")])
     result = decide_variant(engine, batch_id, "v1", "ana", "approved")
     assert len(result.draft_ids) == 12
     with engine.connect() as conn:
@@ -52,7 +52,7 @@ def test_second_decision_is_refused_with_who_and_when(engine, seed) -> None:
 
 
 def test_blocked_variant_needs_admin_and_reason_and_nothing_is_half_written(engine, seed) -> None:
-    batch_id = seed(rows(3) + [draft(50, variant="v1", verdict="block")])
+    batch_id = seed([*rows(3), draft(50, variant="v1", verdict="block")])
     with pytest.raises(WinbackError, match="blocked by the guardrails"):
         decide_variant(engine, batch_id, "v1", "ana", "approved", override_reason="fine")
     with pytest.raises(WinbackError, match="blocked"):
