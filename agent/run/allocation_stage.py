@@ -51,6 +51,7 @@ from agent.store.batch_exposure import batch_exposure
 from agent.store.batches import get_batch, list_batches
 from agent.store.outcomes import load_outcomes
 from agent.store.schema import batches
+from guardrails.findings import verdict_of
 from guardrails.policy import Policy
 
 
@@ -172,8 +173,29 @@ def past_results(engine: Engine, campaign: str, current_batch: str | None) -> Hi
     return history
 
 
-def winner_examples(plan: BatchPlan, history: History) -> dict[tuple[str, str], list[dict]]:
-    """(segment name, channel) -> the fields of that segment's past winners, newest first."""
+def winner_problem(
+    winner: PastWinner, campaign: Campaign, policy: Policy
+) -> tuple[str, list[dict[str, Any]]]:
+    """Why a past winner cannot be used today ("" if it can), and its guardrail findings.
+
+    A winner is re-checked against today's placeholders and guardrails: a batch may
+    have sent a blocked variant (when every variant of a segment was blocked, they
+    all go to review as blocked), and the policy may have changed since."""
+    fields = winner.fields
+    allowed = campaign.placeholders
+    problems = [p for text in fields.values() for p in template_problems(text, allowed)]
+    if problems:
+        return "; ".join(problems), []
+    verdict, findings = check_variant(
+        winner.decision.channel, fields, placeholders=campaign.placeholders, policy=policy
+    )
+    return ("blocked by today's guardrails" if verdict == "block" else ""), findings
+
+
+def winner_examples(
+    plan: BatchPlan, history: History, campaign: Campaign, policy: Policy
+) -> dict[tuple[str, str], list[dict]]:
+    """(segment name, channel) -> the fields of that segment's usable past winners, newest first."""
     names = {s.name.strip().lower() for s in plan.segments}
     out: dict[tuple[str, str], list[dict]] = {}
     seen: set[str] = set()
@@ -181,6 +203,8 @@ def winner_examples(plan: BatchPlan, history: History) -> dict[tuple[str, str], 
         segment, channel = w.decision.segment, w.decision.channel
         if segment.strip().lower() not in names or w.id in seen:
             continue
+        if winner_problem(w, campaign, policy)[0]:
+            continue  # never teach the model copy that would be blocked today
         seen.add(w.id)
         wanted = EXAMPLE_FIELDS[channel]
         if all((w.fields.get(f) or "").strip() for f in wanted):
@@ -232,18 +256,11 @@ def _carry_winners(
         if any(content_id(v.channel, v.fields) == w.id for v in current):
             report.append({**entry, "carried": False, "why": "the model wrote the same copy"})
             continue
-        problems = [
-            p for text in w.fields.values() for p in template_problems(text, campaign.placeholders)
-        ]
-        verdict, findings = "block", []
-        if not problems:
-            verdict, findings = check_variant(
-                d.channel, w.fields, placeholders=campaign.placeholders, policy=policy
-            )
-        if problems or verdict == "block":
-            why = "; ".join(problems) or "blocked by today's guardrails"
+        why, findings = winner_problem(w, campaign, policy)
+        if why:
             report.append({**entry, "carried": False, "why": why})
             continue
+        verdict = verdict_of(findings)
         current.append(
             CarriedVariant(
                 cid, d.channel, len(current) + 1, dict(w.fields), w.prompt or "", verdict,

@@ -216,7 +216,9 @@ def _run_batch(
                 ch: set(labels[(arms == "treatment") & channel_ok[ch]].unique())
                 for ch in campaign.channels
             }
-            examples = winner_examples(plan, history) if campaign.carry_winners else {}
+            examples = (
+                winner_examples(plan, history, campaign, policy) if campaign.carry_winners else {}
+            )
             plan_variants(plan, treated, campaign, llm, library, policy, progress, winners=examples)
             # winners carried in, then treatment users shared by Thompson sampling (or equally)
             allocation = allocate(plan, history, campaign, policy)

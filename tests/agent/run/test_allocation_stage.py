@@ -102,7 +102,7 @@ def test_history_winners_carry_over_and_thompson_shares(engine):
     plan.variants = {(0, "push"): [variant(0, 1, NEW), variant(0, 2, LOSER)]}
     plan.variants[(1, "push")] = [variant(1, 1, NEW)]
     # the winner leads the few-shot examples of its own segment only
-    assert winner_examples(plan, history) == {("lapsed", "push"): [WINNER]}
+    assert winner_examples(plan, history, camp, load_policy(None)) == {("lapsed", "push"): [WINNER]}
 
     alloc = allocate(plan, history, camp, load_policy(None))
     carried = [v for v in plan.variants[(0, "push")] if isinstance(v, CarriedVariant)]
@@ -155,6 +155,7 @@ def test_a_winner_blocked_by_todays_policy_is_not_carried(engine):
     alloc = allocate(plan, history, camp, load_policy(None))
     [report] = alloc.carried
     assert report["carried"] is False and "first_name" in report["why"]
+    assert winner_examples(plan, history, camp, load_policy(None)) == {}  # nor an example
     assert [v.key for v in plan.variants[(0, "push")]] == ["c0-push-v1"]
 
 
