@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.display import echo_json
-from agent.cli.options import JsonOpt
+from agent.cli.options import JsonOpt, MappingOpt, QueryOpt, SqlOpt, TableOpt
 
 if TYPE_CHECKING:
     from segments.cohort_validation import CohortReport
@@ -36,23 +36,10 @@ def check(
         Path | None,
         typer.Argument(help="Cohort file: .csv/.tsv, .parquet or .jsonl.", show_default=False),
     ] = None,
-    mapping: Annotated[
-        Path | None,
-        typer.Option(
-            "--mapping", help="YAML file renaming source columns to ours.", show_default=False
-        ),
-    ] = None,
-    sql: Annotated[
-        str | None,
-        typer.Option("--sql", help="SQLAlchemy URL to read the cohort from.", show_default=False),
-    ] = None,
-    table: Annotated[
-        str | None, typer.Option("--table", help="Table to read (with --sql).", show_default=False)
-    ] = None,
-    query: Annotated[
-        str | None,
-        typer.Option("--query", help="SQL query to run (with --sql).", show_default=False),
-    ] = None,
+    mapping: MappingOpt = None,
+    sql: SqlOpt = None,
+    table: TableOpt = None,
+    query: QueryOpt = None,
     rule: Annotated[
         str | None,
         typer.Option(
@@ -113,10 +100,7 @@ def select(
         ),
     ] = None,
     cap_days: Annotated[int, typer.Option("--cap-days", min=0, help="Frequency cap.")] = 7,
-    mapping: Annotated[
-        Path | None,
-        typer.Option("--mapping", help="YAML file renaming source columns.", show_default=False),
-    ] = None,
+    mapping: MappingOpt = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", help="Write the selected rows to this CSV.", show_default=False),

@@ -104,7 +104,12 @@ def check(
     if not as_json and table.row_count:
         console.print(table)
     if errors:
-        raise WinbackError(
-            f"{errors} of {len([ln for ln in lines if ln.strip()])} lines could not be checked",
+        # not a UserError: under --json the output stays one JSON line per message (the contract)
+        total = len([ln for ln in lines if ln.strip()])
+        typer.secho(
+            f"Error: {errors} of {total} lines could not be checked. "
             "Fix the lines reported above; the other lines were checked.",
+            err=True,
+            fg="red",
         )
+        raise typer.Exit(2)

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from agent.cli.display import echo_json
-from agent.cli.options import JsonOpt
+from agent.cli.options import ChannelsOpt, JsonOpt, MappingOpt
 
 
 def _ask(value: str | None, question: str, default: str | None = None, err: bool = False) -> str:
@@ -44,10 +44,7 @@ def init(
             show_default=False,
         ),
     ] = None,
-    channels: Annotated[
-        str | None,
-        typer.Option("--channels", help="Comma-separated: email,sms,push.", show_default=False),
-    ] = None,
+    channels: ChannelsOpt = None,
     cohort: Annotated[
         Path | None,
         typer.Option(
@@ -93,12 +90,7 @@ def init(
             show_default=False,
         ),
     ] = None,
-    mapping: Annotated[
-        Path | None,
-        typer.Option(
-            "--mapping", help="Column mapping YAML for the cohort (as for run).", show_default=False
-        ),
-    ] = None,
+    mapping: MappingOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a campaign folder (campaign, baseline copy, incentive catalog) fitted to a cohort."""

@@ -73,6 +73,45 @@ ConfigFileOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        help="YAML file renaming source columns to ours (source_column: our_column).",
+        show_default=False,
+    ),
+]
+SqlOpt = Annotated[
+    str | None,
+    typer.Option("--sql", help="SQLAlchemy URL of the database to read from.", show_default=False),
+]
+TableOpt = Annotated[
+    str | None, typer.Option("--table", help="Table to read (with --sql).", show_default=False)
+]
+QueryOpt = Annotated[
+    str | None, typer.Option("--query", help="SQL query to run (with --sql).", show_default=False)
+]
+RuleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rule",
+        help="Activation rule, e.g. 'churn_score > 0.7 and tenure_days > 90'.",
+        show_default=False,
+    ),
+]
+ChannelsOpt = Annotated[
+    str | None,
+    typer.Option("--channels", help="Comma-separated: email,sms,push.", show_default=False),
+]
+SegmentsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--segments", help="Fix the number of segments (default: auto).", show_default=False
+    ),
+]
+SkipInvalidOpt = Annotated[
+    bool, typer.Option("--skip-invalid", help="Continue with the valid rows of a bad cohort.")
+]
 ReviewerOpt = Annotated[
     str | None,
     typer.Option(

@@ -14,7 +14,15 @@ from rich.text import Text
 from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
+    ChannelsOpt,
     JsonOpt,
+    MappingOpt,
+    QueryOpt,
+    RuleOpt,
+    SegmentsOpt,
+    SkipInvalidOpt,
+    SqlOpt,
+    TableOpt,
     settings_options,
 )
 from agent.errors import WinbackError
@@ -84,27 +92,13 @@ def run(
     campaign: Annotated[
         str | None, typer.Option("--campaign", help="Campaign name (also the arms' salt).")
     ] = None,
-    rule: Annotated[
-        str | None,
-        typer.Option(
-            "--rule", help="Activation rule, e.g. 'churn_score > 0.7 and tenure_days > 90'."
-        ),
-    ] = None,
-    channels: Annotated[
-        str | None, typer.Option("--channels", help="Comma-separated: email,sms,push.")
-    ] = None,
-    segments: Annotated[
-        int | None, typer.Option("--segments", help="Fix the number of segments (default: auto).")
-    ] = None,
-    mapping: Annotated[
-        Path | None, typer.Option("--mapping", help="YAML mapping of source columns to ours.")
-    ] = None,
-    sql: Annotated[
-        str | None,
-        typer.Option("--sql", help="SQLAlchemy URL of the warehouse holding the cohort."),
-    ] = None,
-    table: Annotated[str | None, typer.Option("--table", help="Table to read with --sql.")] = None,
-    query: Annotated[str | None, typer.Option("--query", help="Query to run with --sql.")] = None,
+    rule: RuleOpt = None,
+    channels: ChannelsOpt = None,
+    segments: SegmentsOpt = None,
+    mapping: MappingOpt = None,
+    sql: SqlOpt = None,
+    table: TableOpt = None,
+    query: QueryOpt = None,
     pushdown: Annotated[
         bool,
         typer.Option(
@@ -113,9 +107,7 @@ def run(
             "and pull only the selected rows.",
         ),
     ] = False,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Continue with the valid rows of a bad cohort.")
-    ] = False,
+    skip_invalid: SkipInvalidOpt = False,
     suppression_file: Annotated[
         Path | None,
         typer.Option("--suppression-file", help="CSV/JSONL of user_id[,channel][,contacted_at]."),

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.display import echo_json
-from agent.cli.options import JsonOpt
+from agent.cli.options import JsonOpt, MappingOpt, QueryOpt, SqlOpt, TableOpt
 
 if TYPE_CHECKING:
     from segments.scoring.calibration import Evaluation
@@ -72,24 +72,10 @@ def score(
             show_default=False,
         ),
     ] = None,
-    mapping: Annotated[
-        Path | None,
-        typer.Option(
-            "--mapping",
-            help="YAML renaming transaction columns, e.g. `date: timestamp`.",
-            show_default=False,
-        ),
-    ] = None,
-    sql: Annotated[
-        str | None,
-        typer.Option("--sql", help="SQLAlchemy URL to read transactions from.", show_default=False),
-    ] = None,
-    table: Annotated[
-        str | None, typer.Option("--table", help="Table to read (with --sql).", show_default=False)
-    ] = None,
-    query: Annotated[
-        str | None, typer.Option("--query", help="Query to run (with --sql).", show_default=False)
-    ] = None,
+    mapping: MappingOpt = None,
+    sql: SqlOpt = None,
+    table: TableOpt = None,
+    query: QueryOpt = None,
     events: Annotated[
         Path | None,
         typer.Option(

@@ -5,8 +5,7 @@ This module parses and prints; the preview itself is `agent.run.preview`.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +14,16 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.display import echo_json
-from agent.cli.options import FROM_FLAGS, JsonOpt, settings_options
+from agent.cli.options import (
+    FROM_FLAGS,
+    ChannelsOpt,
+    JsonOpt,
+    MappingOpt,
+    RuleOpt,
+    SegmentsOpt,
+    SkipInvalidOpt,
+    settings_options,
+)
 from agent.cli.run import CampaignFileOpt, CohortArg, cohort_source, parse_channels
 from agent.run.progress import StageProgress
 
@@ -33,19 +41,11 @@ segments_app = typer.Typer(
 def preview(
     file: CohortArg = None,
     config: CampaignFileOpt = None,
-    rule: Annotated[str | None, typer.Option("--rule", help="Activation rule.")] = None,
-    channels: Annotated[
-        str | None, typer.Option("--channels", help="Comma-separated: email,sms,push.")
-    ] = None,
-    segments: Annotated[
-        int | None, typer.Option("--segments", help="Fix the number of segments.")
-    ] = None,
-    mapping: Annotated[
-        Path | None, typer.Option("--mapping", help="YAML mapping of source columns to ours.")
-    ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Continue with the valid rows of a bad cohort.")
-    ] = False,
+    rule: RuleOpt = None,
+    channels: ChannelsOpt = None,
+    segments: SegmentsOpt = None,
+    mapping: MappingOpt = None,
+    skip_invalid: SkipInvalidOpt = False,
     settings: Settings = FROM_FLAGS,
     as_json: JsonOpt = False,
 ) -> None:

@@ -29,9 +29,10 @@ def test_json_contract(analyzer):
     good, bad = out_lines(result)
     assert good == {"id": "ok", "verdict": "pass", "findings": []}
     assert bad["verdict"] == "block"
-    (finding,) = bad["findings"]
-    assert {"code", "category", "severity", "start", "end", "message"} <= set(finding)
-    assert BAD["text"][finding["start"] : finding["end"]] == "divorce"
+    for finding in bad["findings"]:
+        assert {"code", "category", "severity", "start", "end", "message"} <= set(finding)
+    spans = {BAD["text"][f["start"] : f["end"]] for f in bad["findings"]}
+    assert "divorce" in spans or any("divorce" in s for s in spans), spans
 
 
 def test_file_argument_and_table(analyzer, tmp_path):
@@ -89,7 +90,10 @@ def test_malformed_policy_names_the_key(tmp_path):
 
 def test_policy_override_changes_the_verdict(analyzer, tmp_path):
     policy = tmp_path / "p.yaml"
-    policy.write_text("rules:\n  family_relationship: {severity: warn}\n")
+    # the rule layer alone: the semantic layer would block this message on its own
+    policy.write_text(
+        "rules:\n  family_relationship: {severity: warn}\nsemantic:\n  enabled: false\n"
+    )
     result = run([json.dumps(BAD)], "--json", "--policy", str(policy))
     assert out_lines(result)[0]["verdict"] == "warn"
 
