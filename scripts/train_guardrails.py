@@ -9,10 +9,11 @@ Training units, the same kinds the layer scores at run time
 whole, labelled with the message's category when it is a creepy-factor
 violation and "clean" otherwise (PII, channel and template rows are clean
 for these heads; subjects and titles are frames, so clean, except in the old
-corpus, whose violating rows' subjects are left out as unlabelled); every sentence of the frames around a core (greetings,
-calls to action, opt-out lines) as clean; and a core that is one sentence
-as its own unit with the core's label. Sentences of multi-sentence cores
-are left out: which of them carries the violation is not labelled.
+corpus, whose violating rows' subjects are left out as unlabelled); every
+sentence of the frames around a core (greetings, calls to action, opt-out
+lines) as clean; and a core that is one sentence as its own unit with the
+core's label. Sentences of multi-sentence cores are left out: which of them
+carries the violation is not labelled.
 
 One logistic regression per category (one-vs-rest) and one `any` head (any
 creepy category against clean copy, which has ten times the positives of a

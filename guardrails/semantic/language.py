@@ -25,7 +25,8 @@ FUNCTION_WORDS = {
     "fr": "le la les un une et ou de des du en au aux avec pour ton ta tes te ne pas est "
     "sont que qui sur dans plus nous vous ce cette",
     "de": "der die das ein eine und oder zu von im in mit für dein deine dich dir ist sind "
-    "nicht auf den dem des wir uns noch jetzt bei zum zur ab um aus mehr neue neuen deinen deinem an",
+    "nicht auf den dem des wir uns noch jetzt bei zum zur ab um aus mehr neue neuen "
+    "deinen deinem an",
 }
 # near neighbours the heads never saw: when one of them fits better, the text is unsupported
 OTHER_WORDS = {
