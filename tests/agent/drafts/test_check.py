@@ -28,8 +28,18 @@ from agent.drafts.template import TemplateRejected
 from guardrails.batch_check import BatchStats
 from guardrails.findings import Finding, verdict_of
 from guardrails.message import MessageError
-from guardrails.policy import default_policy
+from guardrails.policy import default_policy, policy_from_data
 from segments.incentives import load_incentive_catalog
+
+
+def rule_policy():
+    """The shipped policy without the semantic layer: these tests pin the rule findings.
+
+    The learned layer is tested on its own in tests/guardrails/test_semantic_layer.py.
+    """
+    raw = default_policy().raw
+    return policy_from_data({**raw, "semantic": {**raw["semantic"], "enabled": False}}, "rules")
+
 
 PLACEHOLDERS = list(DEFAULT_PLACEHOLDERS)
 CREEPY_EMAIL = {
@@ -75,9 +85,7 @@ def test_one_verdict_function_for_findings_and_their_dicts(severities, verdict) 
     ],
 )  # fmt: skip
 def test_check_variant(analyzer, channel, fields, verdict, flagged) -> None:
-    got, findings = check_variant(
-        channel, fields, placeholders=PLACEHOLDERS, policy=default_policy()
-    )
+    got, findings = check_variant(channel, fields, placeholders=PLACEHOLDERS, policy=rule_policy())
     assert got == verdict
     text = render_sample(compose(channel, fields)[1], PLACEHOLDERS)
     assert [text[f["start"] : f["end"]] for f in findings if f["field"] == "text"] == flagged
@@ -148,7 +156,7 @@ DAYS = {"code": "free_week", "text": "a free week", "value": 7.0, "unit": "days"
 def test_check_drafts(analyzer, draft: Draft, verdict: str, found: list[str]) -> None:
     catalog = load_incentive_catalog(None)
     stats = BatchStats()
-    (checked,) = check_drafts([draft], catalog, default_policy(), stats=stats)
+    (checked,) = check_drafts([draft], catalog, rule_policy(), stats=stats)
     assert (checked.verdict, codes(checked.findings)) == (verdict, found)
     assert checked.draft is draft  # the rendered record is kept as it was
     assert stats.messages == (1 if draft.rendered else 0)
@@ -163,7 +171,7 @@ def test_check_drafts_keeps_the_order_and_counts(analyzer) -> None:
         rendered("{{ first_name }}, how is your knee injury? Reply STOP.", user_id="c"),
         rendered(CLEAN, user_id="d", variant_findings=(SAMPLE_WARN,)),
     ]
-    checked = check_drafts(drafts, load_incentive_catalog(None), default_policy(), full_scan=True)
+    checked = check_drafts(drafts, load_incentive_catalog(None), rule_policy(), full_scan=True)
     assert [c.draft.user_id for c in checked] == ["a", "b", "c", "d"]
     assert verdict_counts(checked) == {"pass": 2, "warn": 0, "block": 2}
 
@@ -198,7 +206,7 @@ def test_check_preview(
         fields,
         placeholders=PLACEHOLDERS,
         row={"first_name": "Sam", "favorite_category": None},  # a missing value: a sample
-        policy=default_policy(),
+        policy=rule_policy(),
         variant_findings=variant_findings,
     )
     assert (got["subject"], got["verdict"], codes(got["findings"])) == (subject, verdict, found)
@@ -219,7 +227,7 @@ DRAFT = {"id": 7, "channel": "email", "subject": "We saved your spot"}
     ],
 )  # fmt: skip
 def test_check_edit(analyzer, draft, text, verdict, found) -> None:
-    got, findings = check_edit(draft, text)
+    got, findings = check_edit(draft, text, rule_policy())
     assert (got, codes(findings)) == (verdict, found)
 
 
