@@ -25,6 +25,7 @@ the shipped ones were set on the dev split by `scripts/train_guardrails.py`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,18 @@ def _describe() -> dict[str, str]:
     return {cls.category: cls.describe for cls in RULES}
 
 
+def opt_out_lines(policy: Policy) -> re.Pattern[str] | None:
+    """One pattern for the policy's unsubscribe and opt-out wording (every channel)."""
+    patterns = [
+        p
+        for channel, key in (("email", "unsubscribe_patterns"), ("sms", "opt_out_patterns"))
+        for p in policy.channel(channel).get(key, [])
+    ]
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
 def semantic_findings(
     text: str, policy: Policy, field: str = "text", first_name: str | None = None
 ) -> list[Finding]:
@@ -105,7 +118,9 @@ def semantic_findings(
                 field,
             )
         ]
-    parts, cut = units(text, first_name)
+    parts, cut = units(text, first_name, skip=opt_out_lines(policy))
+    if not parts:
+        return []
     heads = heads_for(settings)
     backbone = settings.get("backbone", heads.backbone)
     scores = heads.scores(embed_cached([u.text for u in parts], backbone))

@@ -9,6 +9,10 @@ scored and the category's best unit wins.
 
 Before embedding, the recipient's first name becomes `STAND_IN` ("Alex"): in
 a batch, "Hi Dana, ..." and "Hi Tom, ..." are then one unit, embedded once.
+Opt-out and unsubscribe sentences ("You can unsubscribe from these e-mails
+at any time.", "Reply STOP to opt out.") are compliance text the agent adds
+itself, not copy about the reader: they are left out of every unit, so the
+meaning check neither scores them nor lets them colour the whole message.
 A field with more than `MAX_UNITS` sentences is scored on its first ones
 only (the caller reports that), and each unit is cut to `MAX_UNIT_CHARS`
 (e5 reads at most 512 tokens anyway).
@@ -59,12 +63,20 @@ def normalize(text: str, first_name: str | None) -> str:
     return text[:MAX_UNIT_CHARS]
 
 
-def units(text: str, first_name: str | None = None) -> tuple[list[Unit], bool]:
-    """The units of one field, and whether sentences beyond `MAX_UNITS` were left out."""
+def units(
+    text: str, first_name: str | None = None, skip: re.Pattern[str] | None = None
+) -> tuple[list[Unit], bool]:
+    """The units of one field, and whether sentences beyond `MAX_UNITS` were left out.
+
+    Sentences that `skip` finds (opt-out lines) are not units and not part of the whole.
+    """
     spans = sentence_spans(text)
+    if skip is not None:
+        spans = [(s, e) for s, e in spans if not skip.search(text[s:e])]
     if not spans:
         return [], False
-    whole = Unit(spans[0][0], spans[-1][1], normalize(text, first_name))
+    kept = " ".join(text[s:e] for s, e in spans)
+    whole = Unit(spans[0][0], spans[-1][1], normalize(kept, first_name))
     if len(spans) == 1:
         return [whole], False
     cut = len(spans) > MAX_UNITS

@@ -150,7 +150,7 @@ def test_edit_is_rechecked_and_own_edit_cannot_be_approved(session, web_engine, 
     ana.page.locator("article.message a").first.click()
     ana.page.fill(
         "textarea[name=body]",
-        "Hi there, your yoga mat misses you. Come back this week! "
+        "Hi there, new yoga classes are on the timetable. "
         "You can unsubscribe from these e-mails at any time.",
     )
     ana.page.click("button:has-text('Save and re-check')")

@@ -142,7 +142,7 @@ def test_edit_is_rechecked_and_the_editor_cannot_approve_it(
     page = ana.get(f"/drafts/{draft_id}").text
     assert 'class="sev-block"' in page  # the finding highlighted in place
     clean = (
-        "Hi there, your yoga mat misses you. Come back this week! "
+        "Hi there, new yoga classes are on the timetable. "
         "You can unsubscribe from these e-mails at any time."
     )
     saved = ana.post(f"/drafts/{draft_id}/edit", data={"csrf": csrf_of(page), "body": clean})
@@ -159,7 +159,7 @@ def test_edit_is_rechecked_and_the_editor_cannot_approve_it(
     edits = [e for e in list_audit(web_engine, batch_id=batch_id) if e["action"] == "edit"]
     assert edits[0]["actor"] == "ana" and edits[0]["after"]["verdict"] == "pass"
     audit = bob.get(f"/batches/{batch_id}/audit").text
-    assert "knee injury" in audit and "your yoga mat misses you" in audit  # the diff
+    assert "knee injury" in audit and "new yoga classes are on the timetable" in audit  # the diff
 
 
 def test_an_edit_that_adds_a_problem_is_blocked(client_for, batch_id, web_engine) -> None:
