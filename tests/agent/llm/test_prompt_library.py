@@ -145,7 +145,7 @@ def test_cli_list_show_render(tmp_path):
         "placeholders: [first_name]\nn: 2\nbrand_voice: upbeat\nfeedback: ''\n"
     )
     result = runner.invoke(
-        app, ["prompts", "render", "sms_variants", "--vars", str(vars_file), "--json"]
+        app, ["prompts", "render", "sms_variants@1", "--vars", str(vars_file), "--json"]
     )
     assert result.exit_code == 0, result.output
     messages = json.loads(result.stdout)["messages"]
@@ -170,6 +170,6 @@ def test_cli_bad_input(args, message):
 def test_cli_render_missing_variable(tmp_path):
     vars_file = tmp_path / "v.yaml"
     vars_file.write_text("n: 2\n")
-    result = runner.invoke(app, ["prompts", "render", "sms_variants", "--vars", str(vars_file)])
+    result = runner.invoke(app, ["prompts", "render", "sms_variants@1", "--vars", str(vars_file)])
     assert result.exit_code == 2
     assert "needs variable(s) brand_voice, feedback, placeholders, segment" in result.stderr
