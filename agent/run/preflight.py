@@ -41,47 +41,10 @@ import pandas as pd
 
 from agent.campaign import Campaign
 from agent.drafts.template import DEFAULT_FALLBACKS
-from agent.errors import WinbackError
+from agent.run.preflight_copy import baseline_problems, example_problems
+from agent.run.preflight_problem import INCENTIVE, PreflightFailed, Problem
 from prompts.channels import ADDRESS_COLUMN
 from prompts.errors import UserError
-
-INCENTIVE = "incentive"
-WARN_EMPTY_SHARE = 0.05  # a baseline placeholder empty for more users than this is reported
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix before the run: what is wrong, where, and how to fix it."""
-
-    where: str
-    message: str
-    fix: str
-
-    @property
-    def text(self) -> str:
-        """The problem as a sentence: `where` followed by `message`."""
-        return f"{self.where} {self.message}".strip()
-
-    def to_dict(self) -> dict[str, str]:
-        """Plain data for `--json`."""
-        return {"problem": self.text, "fix": self.fix}
-
-
-class PreflightFailed(WinbackError):
-    """Every problem the checks found, as one error (exit code 2)."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        if len(problems) == 1:
-            p = problems[0]
-            super().__init__(p.text, p.fix)
-            return
-        what = "; ".join(f"({i}) {p.text}" for i, p in enumerate(problems, 1))
-        fix = " ".join(f"({i}) {p.fix}" for i, p in enumerate(problems, 1))
-        super().__init__(
-            f"The campaign has {len(problems)} problems, found before any LLM call: {what}",
-            f"Fix each, then re-run: {fix}",
-        )
 
 
 @dataclass
@@ -219,112 +182,6 @@ def catalog_problems(catalog: Any, campaign: Campaign, columns: set[str]) -> lis
 def gives_offers(catalog: Any) -> bool:
     """Whether any (segment tier, value tier) pair of the catalog maps to an offer."""
     return any(o is not None for slots in catalog.tiers.values() for o in slots.values())
-
-
-def baseline_problems(
-    campaign: Campaign, frame: pd.DataFrame, columns: set[str], offers: bool
-) -> tuple[list[Problem], list[str]]:
-    """The baseline copy against the campaign and cohort: (problems, warnings)."""
-    from agent.drafts.render import BASELINE_COPY, load_baseline_copy
-
-    if campaign.arms.baseline <= 0:
-        return [], []
-    path = Path(campaign.baseline_copy) if campaign.baseline_copy else BASELINE_COPY
-    try:
-        templates = load_baseline_copy(path, campaign.placeholders)
-    except UserError as exc:
-        return [Problem("", exc.message, exc.fix or "Fix the baseline copy.")], []
-    problems: list[Problem] = []
-    warnings: list[str] = []
-    for channel in campaign.channels:
-        keys = [channel] + ([f"{channel}_with_incentive"] if offers else [])
-        for key in keys:
-            template = templates.get(key)
-            where = f"Baseline copy {path}, entry {key}"
-            if template is None:
-                problems.append(_missing_entry(where, key, channel, offers))
-                continue
-            used = _template_names(template)
-            if key == channel and INCENTIVE in used:
-                problems.append(
-                    Problem(
-                        where,
-                        "says {{ incentive }}, but it goes to baseline users who get no offer",
-                        f"Move the offer sentence to {channel}_with_incentive.",
-                    )
-                )
-            if key != channel and INCENTIVE not in used:
-                problems.append(
-                    Problem(
-                        where,
-                        "never says {{ incentive }}, so users given an offer would not hear of it",
-                        f"Mention the offer in {key} with {{{{ incentive }}}}.",
-                    )
-                )
-            for name in sorted(used - {INCENTIVE}):
-                if name in DEFAULT_FALLBACKS:
-                    continue
-                if name not in columns:
-                    problems.append(
-                        Problem(
-                            where,
-                            f"says {{{{ {name} }}}} but the cohort has no {name} column with "
-                            "values, so every baseline draft would be blocked",
-                            f"Rewrite {key} without {name} (`winback init` writes copy this "
-                            f"cohort can fill), or add a {name} column.",
-                        )
-                    )
-                    continue
-                empty = _empty_share(frame[name])
-                if empty > WARN_EMPTY_SHARE:
-                    warnings.append(
-                        f"{where} says {{{{ {name} }}}}, empty for {empty:.0%} of the cohort: "
-                        "those users' baseline drafts will be blocked"
-                    )
-    return problems, warnings
-
-
-def _missing_entry(where: str, key: str, channel: str, offers: bool) -> Problem:
-    if key == channel:
-        return Problem(where, "is missing", f"Add a {channel} entry to the baseline copy file.")
-    return Problem(
-        where,
-        "is missing, so baseline users given an offer would get copy that never mentions it",
-        f"Add {key} (its copy must say {{{{ incentive }}}}).",
-    )
-
-
-def _template_names(template: Any) -> set[str]:
-    from agent.starters.starter_sets import placeholders_in
-
-    sources = [template.body.source] + ([template.subject.source] if template.subject else [])
-    return placeholders_in(sources)
-
-
-def _empty_share(series: pd.Series) -> float:
-    if not len(series):
-        return 0.0
-    values = series.astype("string").str.strip()
-    return float((values.isna() | (values == "")).mean())
-
-
-def example_problems(campaign: Campaign, columns: set[str]) -> list[Problem]:
-    """The brand's examples: placeholders the cohort fills (the model copies what it sees)."""
-    problems = []
-    for i, example in enumerate(campaign.examples):
-        from agent.starters.starter_sets import placeholders_in
-
-        used = placeholders_in(example.fields().values()) - {INCENTIVE}
-        for name in sorted(used - columns - set(DEFAULT_FALLBACKS)):
-            problems.append(
-                Problem(
-                    f"Campaign examples[{i}] ({example.channel})",
-                    f"says {{{{ {name} }}}}, which the cohort cannot fill; the model would "
-                    "copy it into its variants",
-                    f"Rewrite the example without {name}, or add a {name} column.",
-                )
-            )
-    return problems
 
 
 def _attempt(problems: list[Problem], where: str, load: Any, *, prefix: str = "") -> Any:
