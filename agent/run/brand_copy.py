@@ -14,6 +14,7 @@ It runs before any LLM call; an error names the entry and exits 2.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ from guardrails.quality import (
 )
 from prompts.yaml_file import read_yaml_mapping
 
+OPT_OUT_SENTENCE = re.compile(
+    r"\s*[^.!?]*\b(?:reply stop|unsubscribe|opt[- ]?out)\b[^.!?]*[.!?]?", re.I
+)
 MAX_EXAMPLES = 3  # per prompt: enough to set the format, short enough to stay fast
 
 
@@ -58,9 +62,14 @@ def examples_for(
     for key in keys:
         fields = baseline.get(key)
         if fields and all(fields.get(f, "").strip() for f in wanted):
-            out.append({f: fields[f] for f in wanted})
+            out.append({f: _without_opt_out(fields[f]) for f in wanted})
             break
     return out[:MAX_EXAMPLES]
+
+
+def _without_opt_out(text: str) -> str:
+    """The copy without its compliance sentence: the run appends it (`agent.drafts.compose`)."""
+    return OPT_OUT_SENTENCE.sub("", text).strip()
 
 
 def brand_world(campaign: Campaign, baseline: Mapping[str, Mapping[str, str]]) -> frozenset[str]:

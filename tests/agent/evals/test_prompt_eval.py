@@ -383,7 +383,7 @@ def test_shipped_sms_suite_on_recorded_model(llm_settings):
     expected_types = {"schema-valid", "guard-pass", "max-chars", "python"}
     assert expected_types <= set(result.by_assertion())
     for case in result.cases:
-        assert len(case.assertions) == len(loaded.suite.default) + 1
+        assert len(case.assertions) >= len(loaded.suite.default) + 1  # quality cases: 2-3
         if case.output is None:  # never validated: every assertion failed, with the reason
             assert not case.passed and all(not a.passed for a in case.assertions)
     rate = sum(c.passed for c in result.cases) / len(result.cases)

@@ -34,7 +34,9 @@ def test_examples_put_the_campaigns_own_first_then_the_baseline_for_the_tier():
     offer = examples_for(campaign, "push", "high", baseline)
     assert plain[0] == {"title": PUSH["title"], "body": PUSH["body"]}
     assert plain[1] == baseline["push"] and offer[1] == baseline["push_with_incentive"]
-    assert examples_for(campaign, "sms", "none", baseline) == [baseline["sms"]]
+    sms = examples_for(campaign, "sms", "none", baseline)[0]["text"]
+    assert "Reply STOP" in baseline["sms"]["text"] and "STOP" not in sms  # the run appends it
+    assert sms and baseline["sms"]["text"].startswith(sms)
 
 
 def test_brand_world_is_the_listed_words_and_the_brands_own_copy():
