@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from agent.llm.local_server import BUNDLED_MODEL_ALIAS
 from guardrails.judge import CATEGORIES, JudgeFinding, TemplateJudge, judge_enabled
 
 if TYPE_CHECKING:
@@ -84,7 +85,10 @@ def template_judge(
     llm: LLM, mode: str = "auto", cache_path: Path | None = None
 ) -> TemplateJudge | None:
     """The per-template, cached judge for a batch, or None when it must not run."""
-    if not judge_enabled(mode, embedded=llm.provider == "local"):
+    # `auto` leaves the judge off for the bundled 135M model however it is reached (embedded
+    # server, or the same model served elsewhere): it cannot judge, only add noise or fail
+    embedded = llm.provider == "local" or llm.model == BUNDLED_MODEL_ALIAS
+    if not judge_enabled(mode, embedded=embedded):
         return None
     return TemplateJudge(llm_judge(llm), f"{llm.provider}:{llm.model}", cache_path)
 
