@@ -97,6 +97,20 @@ def test_demo_report() -> None:
         "users": USERS,
         "segments": [SEGMENT],
         "sample": [SAMPLE],
+        "quality": {
+            "best": [
+                {
+                    "segment": NAME,
+                    "channel": "email",
+                    "variant": "c0-sms-[/v1]",
+                    "fields": {"subject": SUBJECT, "body": BODY},
+                    "verdict": "block",
+                    "findings": [{"message": FINDING, "severity": "block"}],
+                    "quality_score": 40,
+                    "revision": 1,
+                }
+            ],
+        },
         "verdicts": {"pass": 1, "warn": 0, "block": 1},
         "drafts": {"messages": 2},
         "llm": LLM,
