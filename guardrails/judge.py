@@ -36,26 +36,10 @@ from typing import Any
 
 from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding, Verdict, quote
+from guardrails.rules import CATEGORIES
 
 JUDGE_SEVERITY = "block"
 JUDGE_MODES = ("auto", "on", "off")
-CATEGORIES = (
-    "health",
-    "body",
-    "pregnancy",
-    "disability",
-    "religion",
-    "sexuality_gender",
-    "ethnicity",
-    "politics",
-    "financial",
-    "criminal",
-    "age",
-    "family",
-    "surveillance",
-    "shaming",
-    "urgency",
-)
 
 
 class JudgeReplyError(GuardrailsError):

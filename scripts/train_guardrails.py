@@ -48,6 +48,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from guardrails.rules import CATEGORIES
 from guardrails.semantic.embedder import get_embedder
 from guardrails.semantic.heads import HEADS_FILE, CategoryHeads
 from guardrails.semantic.units import normalize, sentence_spans, units
@@ -55,23 +56,6 @@ from guardrails.semantic.units import normalize, sentence_spans, units
 ANY = "any"
 FLOOR = 0.5  # no block or warn threshold below an even chance
 CORPUS = Path(__file__).resolve().parent.parent / "guardrails" / "eval" / "corpus"
-CATEGORIES = (
-    "health",
-    "body",
-    "pregnancy",
-    "disability",
-    "religion",
-    "sexuality_gender",
-    "ethnicity",
-    "politics",
-    "financial",
-    "criminal",
-    "age",
-    "family",
-    "surveillance",
-    "shaming",
-    "urgency",
-)
 HEADS = (*CATEGORIES, ANY)
 
 

@@ -22,24 +22,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from guardrails.rules import CATEGORIES
+
 CORPUS_DIR = Path(__file__).with_name("corpus")
-CREEPY = (
-    "health",
-    "body",
-    "pregnancy",
-    "disability",
-    "religion",
-    "sexuality_gender",
-    "ethnicity",
-    "politics",
-    "financial",
-    "criminal",
-    "age",
-    "family",
-    "surveillance",
-    "shaming",
-    "urgency",
-)
+CREEPY = CATEGORIES
 LANGS = ("en", "es", "fr", "de")
 
 

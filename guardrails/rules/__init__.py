@@ -1,7 +1,9 @@
 """Creepy-factor rules: one concern per file, tuned by the policy's `rules:` section.
 
-`RULES` lists every rule class; `build_rules(policy)` instantiates the enabled
-ones. A policy section names the rule by its file name (`rules.age`).
+`RULES` lists every rule class; `CATEGORIES` their categories, the one list of
+creepy-factor categories (the judge, the eval and the semantic heads use it);
+`build_rules(policy)` instantiates the enabled ones. A policy section names the
+rule by its file name (`rules.age`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ RULES: tuple[type[Rule], ...] = (
     ShamingGuiltRule,
     FalseUrgencyRule,
 )
+CATEGORIES: tuple[str, ...] = tuple(cls.category for cls in RULES)
 
 
 def build_rules(policy) -> list[Rule]:
