@@ -2,7 +2,9 @@
 
     .venv/bin/python scripts/build_guardrails_corpus.py
 
-Every line of `guardrails/eval/source/*.txt` (train and dev) and
+Every line of `guardrails/eval/source/*.txt` (train and dev),
+`guardrails/eval/source_train/*.txt` (train only, added after dev was fixed,
+so the dev split stays comparable across rounds) and
 `guardrails/eval/source_test/*.txt` (test, written separately and in another
 voice) is one hand-written core: `category|text`, under `@vertical` and
 `@lang` markers. Each core becomes exactly one message: the channel is chosen
@@ -12,8 +14,9 @@ unsubscribe line in the message's language). Frames are clean copy, so a
 message is a violation exactly when its core is. The test split has its own
 frames, so no frame sentence of the test split was seen in training.
 
-The split is fixed by the core text: a test core is always test; a train core
-goes to dev when its hash falls in the lowest 20%. The old corpus
+The split is fixed by the core text: a test core is always test, a
+`source_train` core always train; a `source` core goes to dev when its hash
+falls in the lowest 20%. The old corpus
 (`corpus.jsonl`, tuned on by the word-list rules) joins train and the old
 holdout (`holdout.jsonl`) joins dev. Output, one JSON object per line:
 `guardrails/eval/corpus/{train,dev,test}.jsonl` with the guard-check message
@@ -184,6 +187,7 @@ def build() -> dict[str, list[dict]]:
     seen: set[str] = set()
     for folder, frames, fixed in (
         (EVAL / "source", TRAIN_FRAMES, None),
+        (EVAL / "source_train", TRAIN_FRAMES, "train"),
         (EVAL / "source_test", TEST_FRAMES, "test"),
     ):
         for core in read_cores(folder):

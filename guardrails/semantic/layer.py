@@ -82,13 +82,34 @@ def _describe() -> dict[str, str]:
     return {cls.category: cls.describe for cls in RULES}
 
 
+# a bare keyword pattern of the policy (`\bstop\b`, `\bbaja\b`) is an opt-out line only
+# in an opt-out instruction: "Reply STOP", "STOP to end", "BAJA al 22155", a line of its
+# own; "Stop hiding under baggy T-shirts" and "Baja una talla" are copy to check
+BARE_KEYWORD = re.compile(r"^\\b(\w+)\\b$")
+SEND = (
+    r"reply|text|txt|send|sms|responde|responda|env[ií]a|escribe|envoie|envoyez|"
+    r"r[ée]pond(?:s|ez)|antworte|sende|senden|schick"
+)
+AFTER_KEYWORD = (
+    r"to (?:end|opt|unsub|stop|cancel|quit)|al \d|au \d|an \d|para (?:no|dar|cancel)|"
+    r"pour (?:ne|vous|te|arr[êe]t)|zum|senden"
+)
+
+
+def _in_instruction(word: str) -> str:
+    return (
+        rf"\b(?:{SEND})\b[^.!?]{{0,25}}\b{word}\b|\b{word}\s+(?:{AFTER_KEYWORD})"
+        rf"|^\W*{word}\W*$"
+    )
+
+
 def opt_out_lines(policy: Policy) -> re.Pattern[str] | None:
     """One pattern for the policy's unsubscribe and opt-out wording (every channel)."""
-    patterns = [
-        p
-        for channel, key in (("email", "unsubscribe_patterns"), ("sms", "opt_out_patterns"))
-        for p in policy.channel(channel).get(key, [])
-    ]
+    patterns = []
+    for channel, key in (("email", "unsubscribe_patterns"), ("sms", "opt_out_patterns")):
+        for p in policy.channel(channel).get(key, []):
+            bare = BARE_KEYWORD.match(p)
+            patterns.append(_in_instruction(bare.group(1)) if bare else p)
     if not patterns:
         return None
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)

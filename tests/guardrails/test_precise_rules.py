@@ -38,6 +38,26 @@ ROWS = [
     ("Ramadan opening hours: we stay open late.", []),
     ("Pride run on Saturday, everyone welcome.", []),
     ("Wheelchair users like you love this.", [("creepy_disability", "Wheelchair users")]),
+    # amounts, event times, staff, puns, praise and seasons are not about the reader
+    ("Free delivery on orders over 50.", []),
+    ("Pay in 3 on purchases over 30.", []),
+    ("The big summer sale starts on Friday at 9am.", []),
+    ("You were in on Friday at 9am.", [("creepy_surveillance", "on Friday at 9am")]),
+    ("Walk-in appointments with our sports massage therapist.", []),
+    ("Still seeing your therapist? Pair it with yoga.", [("creepy_health", "therapist")]),
+    ("A comedy about a man who divorces his job.", []),
+    ("Divorce d'avec ton bouton snooze : le bootcamp est de retour.", []),
+    ("Going through a divorce? Sweat it out.", [("creepy_family", "divorce")]),
+    ("Handbags so good they're basically addictive.", []),
+    ("Beating your addiction? We're proud of you.", [("creepy_health", "addiction")]),
+    ("Paniers d'iftar pendant le ramadan, disponibles le soir.", []),
+    ("Halal, vegetarisch und glutenfrei auf der ganzen Karte.", []),
+    ("Desserts für Diabetiker von unserer Partnerbäckerei.", []),
+    ("Your size is back in stock in the trainers you liked.", []),
+    ("MS Teams links for online classes are in the app.", []),
+    ("Watch the wheelchair rugby final live this weekend.", []),
+    ("Our app shows your boarding pass offline.", []),
+    ("Our app shows you stayed late.", [("creepy_surveillance", "Our app shows")]),
 ]
 
 

@@ -91,6 +91,23 @@ def test_units_split_sentences_and_replace_the_first_name():
 
 
 @pytest.mark.parametrize(
+    ("line", "skipped"),
+    [
+        ("Reply STOP to opt out", True),
+        ("BAJA al 22155", True),
+        ("STOP an 12345 zum Abmelden", True),
+        ("Envoie STOP pour ne plus recevoir de SMS", True),
+        ("Se désabonner", True),
+        ("Stop hiding under baggy T-shirts.", False),
+        ("Baja una talla antes de la boda.", False),
+    ],
+)
+def test_opt_out_lines_are_left_out_but_the_words_in_copy_are_not(line, skipped):
+    parts, _ = units(f"Hi Dana! {line}", "Dana", skip=layer.opt_out_lines(default_policy()))
+    assert (line not in [u.text for u in parts] and len(parts) == 1) == skipped
+
+
+@pytest.mark.parametrize(
     ("text", "lang"),
     [
         ("Wir vermissen dich im Studio, komm vorbei!", "de"),
