@@ -11,7 +11,8 @@ Shared options live in `agent.cli.options`, the draft panel and styles in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,7 +24,7 @@ from agent.cli.options import BatchOpt, DbOpt, JsonOpt, ReviewerOpt, open_queue
 from agent.errors import WinbackError
 
 if TYPE_CHECKING:
-    pass
+    from sqlalchemy import Engine
 
 queue_app = typer.Typer(
     help="The approval queue: list, show, approve, reject drafts; read the audit log.",
@@ -39,28 +40,55 @@ def batches_cmd(
 ) -> None:
     """List batches, newest first, with their drafts by status."""
     from agent.store import list_batches
-    from agent.store.rows import jsonable
 
     with open_queue(db) as engine:
         rows = list_batches(engine, campaign)
-    if as_json:
-        echo_json([jsonable(r) for r in rows])
-        return
     table = Table(
         Column("batch", no_wrap=True), "campaign", "created", "status", "model", "drafts by status"
     )
+    _print_rows(rows, as_json, table, _batch_cells)
+
+
+def _batch_cells(r: dict[str, Any]) -> list[Text]:
+    by = ", ".join(f"{k} {v}" for k, v in sorted(r["drafts_by_status"].items()))
+    cells = (
+        r["id"],
+        r["campaign"],
+        r["created_at"].strftime("%Y-%m-%d %H:%M"),
+        r["status"],
+        r["model"] or "-",
+        by or "-",
+    )
+    return [Text(c) for c in cells]
+
+
+def _print_rows(
+    rows: list[dict[str, Any]],
+    as_json: bool,
+    table: Table,
+    cells: Callable[[dict[str, Any]], list[Text]],
+) -> None:
+    """The rows as JSON, or as `table` with one row of `cells(row)` each."""
+    from agent.store.rows import jsonable
+
+    if as_json:
+        echo_json([jsonable(r) for r in rows])
+        return
     for r in rows:
-        by = ", ".join(f"{k} {v}" for k, v in sorted(r["drafts_by_status"].items()))
-        cells = (
-            r["id"],
-            r["campaign"],
-            r["created_at"].strftime("%Y-%m-%d %H:%M"),
-            r["status"],
-            r["model"] or "-",
-            by or "-",
-        )
-        table.add_row(*map(Text, cells))
+        table.add_row(*cells(r))
     Console().print(table)
+
+
+def _batch_rows(
+    db: str | None, batch: str | None, fetch: Callable[[Engine], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """`fetch(engine)` on the queue, after checking that `batch` (when given) exists."""
+    from agent.store import get_batch
+
+    with open_queue(db) as engine:
+        if batch:
+            get_batch(engine, batch)
+        return fetch(engine)
 
 
 @queue_app.command("list")
@@ -76,23 +104,20 @@ def list_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """List drafts (id order) with their arm, segment, variant, verdict and status."""
-    from agent.store import get_batch, list_drafts
-    from agent.store.rows import jsonable
+    from agent.store import list_drafts
 
-    with open_queue(db) as engine:
-        if batch:
-            get_batch(engine, batch)
-        rows = list_drafts(
+    rows = _batch_rows(
+        db,
+        batch,
+        lambda engine: list_drafts(
             engine,
             batch_id=batch,
             status=status,
             segment=segment,
             variant=variant,
             limit=limit or None,
-        )
-    if as_json:
-        echo_json([jsonable(r) for r in rows])
-        return
+        ),
+    )
     table = Table(
         Column("id", no_wrap=True),
         Column("batch", overflow="fold"),  # ids are wrapped, never shortened
@@ -104,23 +129,20 @@ def list_cmd(
         "verdict",
         "status",
     )
-    for r in rows:
-        verdict = r["verdict"] or "-"
-        cells = (
-            str(r["id"]),
-            r["batch_id"],
-            r["user_id"],
-            r["arm"],
-            r["channel"],
-            r["segment"] or "-",
-            r["variant"] or "-",
-        )
-        table.add_row(
-            *map(Text, cells),
-            verdict_text(verdict),
-            Text(r["status"]),
-        )
-    Console().print(table)
+    _print_rows(rows, as_json, table, _draft_cells)
+
+
+def _draft_cells(r: dict[str, Any]) -> list[Text]:
+    cells = (
+        str(r["id"]),
+        r["batch_id"],
+        r["user_id"],
+        r["arm"],
+        r["channel"],
+        r["segment"] or "-",
+        r["variant"] or "-",
+    )
+    return [*map(Text, cells), verdict_text(r["verdict"] or "-"), Text(r["status"])]
 
 
 @queue_app.command("show")
@@ -190,27 +212,49 @@ def approve_cmd(
         raise WinbackError(
             "--segment and --variant only apply with --all-passing", "Add --all-passing --batch ID."
         )
-    with open_queue(db) as engine:
-        if all_passing:
+    if all_passing:
+        with open_queue(db) as engine:
             ids = decisions.approve_all_passing(
                 engine, batch, reviewer, segment=segment, variant=variant
             )
-            result = {"batch_id": batch, "approved": ids, "count": len(ids), "reviewer": reviewer}
-            if as_json:
-                echo_json(result)
-            else:
-                typer.echo(
-                    f"Approved {len(ids)} passing draft(s) of {batch} as one decision ({reviewer})."
-                )
-            return
-        approved = []
-        for draft_id in draft_ids or []:
-            decisions.approve(engine, draft_id, reviewer, override_reason=override_reason)
-            approved.append(draft_id)
+        result = {"batch_id": batch, "approved": ids, "count": len(ids), "reviewer": reviewer}
+        if as_json:
+            echo_json(result)
+        else:
+            typer.echo(
+                f"Approved {len(ids)} passing draft(s) of {batch} as one decision ({reviewer})."
+            )
+        return
+    _decide_each(
+        db,
+        draft_ids or [],
+        reviewer,
+        as_json,
+        "approved",
+        lambda engine, draft_id: decisions.approve(
+            engine, draft_id, reviewer, override_reason=override_reason
+        ),
+    )
+
+
+def _decide_each(
+    db: str | None,
+    draft_ids: list[int],
+    reviewer: str,
+    as_json: bool,
+    done: str,
+    decide: Callable[[Engine, int], object],
+) -> None:
+    """`decide(engine, id)` for each draft in turn, saying so; with --json the ids at the end."""
+    decided = []
+    with open_queue(db) as engine:
+        for draft_id in draft_ids:
+            decide(engine, draft_id)
+            decided.append(draft_id)
             if not as_json:
-                typer.echo(f"Approved draft {draft_id} ({reviewer}).")
+                typer.echo(f"{done.capitalize()} draft {draft_id} ({reviewer}).")
     if as_json:
-        echo_json({"approved": approved, "count": len(approved), "reviewer": reviewer})
+        echo_json({done: decided, "count": len(decided), "reviewer": reviewer})
 
 
 @queue_app.command("reject")
@@ -230,19 +274,15 @@ def reject_cmd(
     from agent.store import decisions
 
     reviewer = decisions.require_reviewer(reviewer)
-    if not reason or not reason.strip():
-        raise WinbackError(
-            "A reason is required to reject a draft", "Pass --reason 'what is wrong with it'."
-        )
-    rejected = []
-    with open_queue(db) as engine:
-        for draft_id in draft_ids:
-            decisions.reject(engine, draft_id, reviewer, reason)
-            rejected.append(draft_id)
-            if not as_json:
-                typer.echo(f"Rejected draft {draft_id} ({reviewer}).")
-    if as_json:
-        echo_json({"rejected": rejected, "count": len(rejected), "reviewer": reviewer})
+    reason = decisions.require_reason(reason)
+    _decide_each(
+        db,
+        draft_ids,
+        reviewer,
+        as_json,
+        "rejected",
+        lambda engine, draft_id: decisions.reject(engine, draft_id, reviewer, reason),
+    )
 
 
 @queue_app.command("audit")
@@ -255,28 +295,23 @@ def audit_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The audit log (oldest first): who did what to which drafts, when, and why."""
-    from agent.store import get_batch
     from agent.store.audit import list_audit
-    from agent.store.rows import jsonable
 
-    with open_queue(db) as engine:
-        if batch:
-            get_batch(engine, batch)
-        rows = list_audit(engine, batch_id=batch, draft_id=draft)
-    if as_json:
-        echo_json([jsonable(r) for r in rows])
-        return
-    table = Table("at", "actor", "action", "batch", "drafts", "reason")
-    for r in rows:
-        ids = r["draft_ids"] or []
-        shown = ", ".join(map(str, ids[:5])) + (f" (+{len(ids) - 5})" if len(ids) > 5 else "")
-        cells = (
-            r["at"].strftime("%Y-%m-%d %H:%M:%S"),
-            r["actor"],
-            r["action"],
-            r["batch_id"] or "-",
-            shown or "-",
-            r["reason"] or "",
-        )
-        table.add_row(*map(Text, cells))
-    Console().print(table)
+    rows = _batch_rows(db, batch, lambda engine: list_audit(engine, batch_id=batch, draft_id=draft))
+    _print_rows(
+        rows, as_json, Table("at", "actor", "action", "batch", "drafts", "reason"), _audit_cells
+    )
+
+
+def _audit_cells(r: dict[str, Any]) -> list[Text]:
+    ids = r["draft_ids"] or []
+    shown = ", ".join(map(str, ids[:5])) + (f" (+{len(ids) - 5})" if len(ids) > 5 else "")
+    cells = (
+        r["at"].strftime("%Y-%m-%d %H:%M:%S"),
+        r["actor"],
+        r["action"],
+        r["batch_id"] or "-",
+        shown or "-",
+        r["reason"] or "",
+    )
+    return [Text(c) for c in cells]

@@ -16,6 +16,7 @@ lease (a reviewer who walked away) makes the draft claimable again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,15 @@ def require_reviewer(reviewer: str | None) -> str:
     return reviewer.strip()
 
 
+def require_reason(reason: str | None) -> str:
+    """The reason to reject a draft, or a WinbackError saying how to give it."""
+    if not reason or not reason.strip():
+        raise WinbackError(
+            "A reason is required to reject a draft", "Pass --reason 'what is wrong with it'."
+        )
+    return reason.strip()
+
+
 def _already_decided(draft: dict[str, Any]) -> WinbackError:
     if draft["status"] == "control":
         return WinbackError(
@@ -55,33 +65,70 @@ def _already_decided(draft: dict[str, Any]) -> WinbackError:
     )
 
 
-def _locked_draft(conn: Connection, draft_id: int) -> dict[str, Any]:
+def _locked_pending(conn: Connection, draft_id: int) -> dict[str, Any]:
+    """The draft, locked for this transaction; an "already decided" error unless pending."""
     row = conn.execute(select(drafts).where(drafts.c.id == draft_id).with_for_update()).first()
     if row is None:
         raise unknown_draft(draft_id)
-    return row_dict(row)
+    draft = row_dict(row)
+    if draft["status"] != "pending":
+        raise _already_decided(draft)
+    return draft
 
 
-def _decide(conn: Connection, draft: dict[str, Any], values: dict[str, Any]) -> None:
-    result = conn.execute(
-        update(drafts)
-        .where(drafts.c.id == draft["id"], drafts.c.status == "pending")
-        .values(**values, claimed_until=None)
-    )
-    if result.rowcount != 1:
-        raise _already_decided(get_draft(conn, draft["id"]))
+def _decide(
+    engine: Engine,
+    draft_id: int,
+    reviewer: str,
+    *,
+    status: str,
+    reason: str | None,
+    vet: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Decide one pending draft (`status`, with its audit entry) and return it.
+
+    `vet(draft)` may refuse the decision (raise) or add to the audit entry's `after`.
+    """
+    reviewer = require_reviewer(reviewer)
+    with engine.begin() as conn:
+        draft = _locked_pending(conn, draft_id)
+        after = {"status": status, **(vet(draft) if vet else {})}
+        result = conn.execute(
+            update(drafts)
+            .where(drafts.c.id == draft_id, drafts.c.status == "pending")
+            .values(
+                status=status,
+                reviewer=reviewer,
+                decided_at=utcnow(),
+                decision_reason=reason,
+                claimed_until=None,
+            )
+        )
+        if result.rowcount != 1:
+            raise _already_decided(get_draft(conn, draft_id))
+        append_audit(
+            conn,
+            actor=reviewer,
+            action=_ACTIONS[status],
+            batch_id=draft["batch_id"],
+            draft_ids=[draft_id],
+            before={"status": "pending", "verdict": draft["verdict"]},
+            after=after,
+            reason=reason,
+        )
+    return get_draft(engine, draft_id)
+
+
+_ACTIONS = {"approved": "approve", "rejected": "reject"}
 
 
 def approve(
     engine: Engine, draft_id: int, reviewer: str, *, override_reason: str | None = None
 ) -> dict[str, Any]:
     """Approve one pending draft; a blocked one only with an override reason. Returns it."""
-    reviewer = require_reviewer(reviewer)
-    with engine.begin() as conn:
-        draft = _locked_draft(conn, draft_id)
-        if draft["status"] != "pending":
-            raise _already_decided(draft)
-        override = bool(override_reason and override_reason.strip())
+    override = bool(override_reason and override_reason.strip())
+
+    def vet(draft: dict[str, Any]) -> dict[str, Any]:
         if draft["verdict"] == "block" and not override:
             codes = ", ".join(sorted({f.get("code", "?") for f in draft["findings"]})) or "-"
             raise WinbackError(
@@ -89,62 +136,17 @@ def approve(
                 "Edit it, reject it, or approve with --override-reason 'why it is safe' "
                 "(recorded in the audit log).",
             )
-        reason = override_reason.strip() if override_reason and override else None
-        _decide(
-            conn,
-            draft,
-            {
-                "status": "approved",
-                "reviewer": reviewer,
-                "decided_at": utcnow(),
-                "decision_reason": reason,
-            },
-        )
-        append_audit(
-            conn,
-            actor=reviewer,
-            action="approve",
-            batch_id=draft["batch_id"],
-            draft_ids=[draft_id],
-            before={"status": "pending", "verdict": draft["verdict"]},
-            after={"status": "approved", "override": draft["verdict"] == "block"},
-            reason=reason,
-        )
-    return get_draft(engine, draft_id)
+        return {"override": draft["verdict"] == "block"}
+
+    reason = override_reason.strip() if override_reason and override else None
+    return _decide(engine, draft_id, reviewer, status="approved", reason=reason, vet=vet)
 
 
 def reject(engine: Engine, draft_id: int, reviewer: str, reason: str) -> dict[str, Any]:
     """Reject one pending draft with a reason. Returns it."""
     reviewer = require_reviewer(reviewer)
-    if not reason or not reason.strip():
-        raise WinbackError(
-            "A reason is required to reject a draft", "Pass --reason 'what is wrong with it'."
-        )
-    with engine.begin() as conn:
-        draft = _locked_draft(conn, draft_id)
-        if draft["status"] != "pending":
-            raise _already_decided(draft)
-        _decide(
-            conn,
-            draft,
-            {
-                "status": "rejected",
-                "reviewer": reviewer,
-                "decided_at": utcnow(),
-                "decision_reason": reason.strip(),
-            },
-        )
-        append_audit(
-            conn,
-            actor=reviewer,
-            action="reject",
-            batch_id=draft["batch_id"],
-            draft_ids=[draft_id],
-            before={"status": "pending", "verdict": draft["verdict"]},
-            after={"status": "rejected"},
-            reason=reason.strip(),
-        )
-    return get_draft(engine, draft_id)
+    reason = require_reason(reason)
+    return _decide(engine, draft_id, reviewer, status="rejected", reason=reason)
 
 
 def edit(
@@ -164,9 +166,7 @@ def edit(
     """
     reviewer = require_reviewer(reviewer)
     with engine.begin() as conn:
-        draft = _locked_draft(conn, draft_id)
-        if draft["status"] != "pending":
-            raise _already_decided(draft)
+        draft = _locked_pending(conn, draft_id)
         conn.execute(
             update(drafts)
             .where(drafts.c.id == draft_id, drafts.c.status == "pending")
