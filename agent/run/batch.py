@@ -12,11 +12,12 @@ any point finishes on the next run with no duplicate and nothing lost.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 import pandas as pd
 from sqlalchemy import update
@@ -58,6 +59,8 @@ from segments.incentives import apply_eligibility, assign_incentives
 from segments.scoring.staleness import score_age_days, stale_scores_warning
 from segments.suppression import suppress
 
+P = ParamSpec("P")
+
 
 def cohort_fingerprint(frame: pd.DataFrame) -> str:
     """A stable fingerprint of the cohort's content, independent of row order."""
@@ -87,6 +90,27 @@ def apply_budget(incentives: pd.DataFrame, value: pd.Series | None, budget: floa
     return withdrawn
 
 
+def _ends_failed_on_error(
+    run: Callable[Concatenate[Cohort, Campaign, Settings, P], dict[str, Any]],
+) -> Callable[Concatenate[Cohort, Campaign, Settings, P], dict[str, Any]]:
+    """`run`, except that on an error the batch ends `failed` (resumable, see `failed_batch`)."""
+
+    @functools.wraps(run)
+    def wrapped(
+        cohort: Cohort, campaign: Campaign, settings: Settings, /, *args: P.args, **kwargs: P.kwargs
+    ) -> dict[str, Any]:
+        try:
+            return run(cohort, campaign, settings, *args, **kwargs)
+        except PreflightFailed:
+            raise  # stopped before anything was started or written
+        except BaseException as exc:
+            mark_failed(settings, campaign.name, cohort_fingerprint(cohort.frame), exc)
+            raise
+
+    return wrapped
+
+
+@_ends_failed_on_error
 def run_batch(
     cohort: Cohort,
     campaign: Campaign,
@@ -98,37 +122,10 @@ def run_batch(
     run_by: str | None = None,
     pushed: PushedCohort | None = None,
 ) -> dict[str, Any]:
-    """Run one batch and return its summary; on an error the batch ends `failed` (resumable)."""
-    try:
-        return _run_batch(
-            cohort,
-            campaign,
-            settings,
-            progress=progress,
-            extra_contacts=extra_contacts,
-            full_scan=full_scan,
-            run_by=run_by,
-            pushed=pushed,
-        )
-    except PreflightFailed:
-        raise  # stopped before anything was started or written
-    except BaseException as exc:
-        mark_failed(settings, campaign.name, cohort_fingerprint(cohort.frame), exc)
-        raise
+    """Run one batch and return its summary (the `winback run --json` document).
 
-
-def _run_batch(
-    cohort: Cohort,
-    campaign: Campaign,
-    settings: Settings,
-    *,
-    progress: StageProgress,
-    extra_contacts: Iterable[tuple[str, str | None, Any]] = (),
-    full_scan: bool = False,
-    run_by: str | None = None,
-    pushed: PushedCohort | None = None,
-) -> dict[str, Any]:
-    """Run one batch and return its summary (the `winback run --json` document)."""
+    On an error the batch ends `failed` (resumable).
+    """
     started = time.perf_counter()
     frame = cohort.frame
     # everything the user can get wrong, in one report, before the queue or the model

@@ -13,12 +13,9 @@ drafts.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from agent.settings import Settings
-from agent.store.batches import finish_batch
+from agent.store.batches import find_batch, finish_batch
 from agent.store.engine import open_store_for
-from agent.store.schema import batches
 
 
 def mark_failed(
@@ -27,20 +24,11 @@ def mark_failed(
     """Mark the running batch of (campaign, fingerprint) failed; return its id (None if none)."""
     try:
         engine = open_store_for(settings)
-        with engine.connect() as conn:
-            row = conn.execute(
-                select(batches.c.id, batches.c.status)
-                .where(
-                    batches.c.campaign == campaign,
-                    batches.c.cohort_fingerprint == fingerprint,
-                )
-                .order_by(batches.c.created_at.desc())
-                .limit(1)
-            ).first()
-        if row is None or row.status != "running":
+        batch = find_batch(engine, campaign, fingerprint)
+        if batch is None or batch["status"] != "running":
             return None
         reason = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
-        finish_batch(engine, row.id, status="failed", counts={"error": str(reason)[:500]})
-        return row.id
+        finish_batch(engine, batch["id"], status="failed", counts={"error": str(reason)[:500]})
+        return batch["id"]
     except Exception:  # the original error is the one to report
         return None

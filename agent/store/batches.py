@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, Select, func, select, text, update
 
 from agent.errors import WinbackError
 from agent.store.rows import row_dict, utcnow
@@ -51,16 +51,8 @@ def start_batch(
                 text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                 {"key": f"winback-batch:{campaign}:{cohort_fingerprint}"},
             )
-        existing = conn.execute(
-            select(batches.c.id, batches.c.status)
-            .where(
-                batches.c.campaign == campaign,
-                batches.c.cohort_fingerprint == cohort_fingerprint,
-            )
-            .order_by(batches.c.created_at.desc())
-            .limit(1)
-            .with_for_update()
-        ).first()
+        latest = _latest(campaign, cohort_fingerprint, batches.c.id, batches.c.status)
+        existing = conn.execute(latest.with_for_update()).first()
         if existing is not None:
             conn.execute(
                 update(batches)
@@ -87,15 +79,19 @@ def start_batch(
 
 def find_batch(engine: Engine, campaign: str, cohort_fingerprint: str) -> dict[str, Any] | None:
     """The batch `start_batch` would resume for campaign + cohort (read only), or None."""
-    query = (
-        select(batches)
+    with engine.connect() as conn:
+        row = conn.execute(_latest(campaign, cohort_fingerprint)).first()
+    return None if row is None else row_dict(row)
+
+
+def _latest(campaign: str, cohort_fingerprint: str, *columns: Any) -> Select[Any]:
+    """The query for the latest batch of campaign + cohort (all columns, or these)."""
+    return (
+        select(*columns or (batches,))
         .where(batches.c.campaign == campaign, batches.c.cohort_fingerprint == cohort_fingerprint)
         .order_by(batches.c.created_at.desc())
         .limit(1)
     )
-    with engine.connect() as conn:
-        row = conn.execute(query).first()
-    return None if row is None else row_dict(row)
 
 
 def draft_counts(engine: Engine, batch_id: str) -> dict[str, Any]:
