@@ -81,27 +81,24 @@ class Preset:
         return name if self.snake_case_merge_fields else name.replace("_", " ").title()
 
 
-_SNAKE = {
-    k: k
-    for k in (
-        "subject",
-        "body",
-        "preheader",
-        "body_text",
-        "body_html",
-        "call_to_action",
-        "link",
-        "incentive_code",
-        "incentive_text",
-        "channel",
-        "variant",
-        "segment",
-        "arm",
-        "draft_id",
-        "batch_id",
-        "first_name",
-    )
-}
+ESP_MESSAGE_KEYS = (
+    "subject",
+    "preheader",
+    "body_text",
+    "body_html",
+    "call_to_action",
+    "link",
+    "incentive_code",
+    "incentive_text",
+    "channel",
+    "segment",
+    "variant",
+    "arm",
+    "draft_id",
+    "batch_id",
+)
+# message column key -> header: the keys as they are, or in Title Case
+_SNAKE = {k: k for k in (*ESP_MESSAGE_KEYS, "first_name")}
 _TITLE = {
     k: k.replace("_", " ").title().replace("Html", "HTML").replace("Id", "ID") for k in _SNAKE
 }
@@ -138,22 +135,6 @@ GENERIC_COLUMNS = (
     "candidates",
     "revision",
     "quality_score",
-)
-ESP_MESSAGE_KEYS = (
-    "subject",
-    "preheader",
-    "body_text",
-    "body_html",
-    "call_to_action",
-    "link",
-    "incentive_code",
-    "incentive_text",
-    "channel",
-    "segment",
-    "variant",
-    "arm",
-    "draft_id",
-    "batch_id",
 )
 
 
