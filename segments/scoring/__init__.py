@@ -8,6 +8,7 @@ The pipeline, one module per step:
 - `bg_nbd`           the BG/NBD purchase model (Fader, Hardie and Lee 2005): churn,
                      P(alive), expected purchases;
 - `gamma_gamma`      the Gamma-Gamma spend model (Fader, Hardie and Lee 2005, "RFM and CLV");
+- `max_likelihood`   the maximum-likelihood fit both models share;
 - `lifetime_value`   discounted expected revenue over a horizon;
 - `engagement`       a documented 0-1 composite of recent activity;
 - `scored_cohort`    the cohort in the schema `winback run` reads, written atomically;

@@ -28,9 +28,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from segments.errors import SegmentsError
+from segments.scoring.max_likelihood import fit_log_params
 
 
 @dataclass(frozen=True)
@@ -109,31 +110,26 @@ def fit_bg_nbd(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> BgNbdParams:
     total = weight.sum()
     levels, inverse = np.unique(ux, return_inverse=True)
 
-    def objective(log_params: np.ndarray) -> float:
-        terms = _terms(np.exp(log_params), levels, inverse, ux, utx, uT)
-        value = -float((weight * terms).sum()) / total
-        return value if np.isfinite(value) else 1e10
-
-    result = optimize.minimize(
-        objective,
-        x0=np.zeros(4),
-        method="L-BFGS-B",
-        bounds=[(-20.0, 20.0)] * 4,
-        options={"maxiter": 1000, "ftol": 1e-11, "gtol": 1e-8},
+    fit = fit_log_params(
+        lambda params: _terms(params, levels, inverse, ux, utx, uT),
+        4,
+        weight=weight,
+        ftol=1e-11,
+        gtol=1e-8,
     )
-    r, alpha, a, b = np.exp(result.x)
-    if not np.isfinite(result.fun) or result.fun >= 1e10:
+    if not fit.ok:
         raise SegmentsError(
             "The purchase model (BG/NBD) could not be fitted to these transactions", _DATA_FIX
         )
+    r, alpha, a, b = fit.params
     return BgNbdParams(
         r=float(r),
         alpha=float(alpha),
         a=float(a),
         b=float(b),
-        log_likelihood=float(-result.fun * total),
+        log_likelihood=fit.mean_log_likelihood * total,
         customers=int(total),
-        iterations=int(result.nit),
+        iterations=fit.iterations,
     )
 
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from segments.errors import SegmentsError
+from segments.scoring.max_likelihood import fit_log_params
 
 MIN_REPEAT_BUYERS = 10
 
@@ -90,20 +91,14 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGammaParams:
     scaled = m / scale
     log_scaled = np.log(scaled)
 
-    def objective(log_params: np.ndarray) -> float:
-        terms = _terms(np.exp(log_params), levels, inverse, x, log_scaled, scaled)
-        value = -float(np.mean(terms))
-        return value if np.isfinite(value) else 1e10
-
-    result = optimize.minimize(
-        objective,
-        x0=np.zeros(3),
-        method="L-BFGS-B",
-        bounds=[(-20.0, 20.0)] * 3,
-        options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-9},
+    fit = fit_log_params(
+        lambda params: _terms(params, levels, inverse, x, log_scaled, scaled),
+        3,
+        ftol=1e-12,
+        gtol=1e-9,
     )
-    p, q, gamma = np.exp(result.x)
-    if not np.isfinite(result.fun) or result.fun >= 1e10 or q <= 1:
+    p, q, gamma = fit.params
+    if not fit.ok or q <= 1:
         raise SegmentsError(
             "The spend model (Gamma-Gamma) could not be fitted: transaction values vary too "
             "much for a finite expected spend",
@@ -113,7 +108,7 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGammaParams:
     corr = float(np.corrcoef(x, m)[0, 1]) if len(x) > 2 and np.std(x) > 0 else 0.0
     n = len(x)
     # the density of m/scale differs from that of m by the constant Jacobian n * ln(scale)
-    loglik = -result.fun * n - n * np.log(scale)
+    loglik = fit.mean_log_likelihood * n - n * np.log(scale)
     return GammaGammaParams(
         p=float(p),
         q=float(q),
