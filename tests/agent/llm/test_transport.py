@@ -1,16 +1,14 @@
 """Transport faults, the response cache and usage, against a real local HTTP peer.
 
-The peer is a tiny OpenAI-shaped HTTP server in a thread that answers from a
-script (status, headers, body); it stands in for a remote endpoint's failure
-modes (429, 5xx, 401) that the embedded server never produces.
+The peer (`http_peer.Peer`, from the `peer_factory` fixture) is a tiny
+OpenAI-shaped HTTP server in a thread that answers from a script (status,
+headers, body); it stands in for a remote endpoint's failure modes (429, 5xx,
+401) that the embedded server never produces.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from typer.testing import CliRunner
@@ -19,87 +17,7 @@ from agent.cli import app
 from agent.errors import LLMError, RunFailed
 from agent.llm.client import LLM
 from agent.llm.usage import estimate_cost
-from agent.settings import load_settings
-
-
-def completion(text: str = "hello", prompt_tokens: int = 11, completion_tokens: int = 3) -> dict:
-    return {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "gpt-4o-mini",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
-
-
-class Peer:
-    """Answers POSTs from a script of (status, headers, body); repeats the last entry."""
-
-    def __init__(self, script):
-        self.script = list(script)
-        self.requests: list[dict] = []
-        self.times: list[float] = []
-        peer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("content-length", 0))
-                peer.requests.append(json.loads(self.rfile.read(length)))
-                peer.times.append(time.monotonic())
-                status, headers, body = peer.script[min(len(peer.requests), len(peer.script)) - 1]
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in {"content-type": "application/json", **headers}.items():
-                    self.send_header(k, v)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def peer_factory():
-    peers = []
-
-    def make(*script):
-        peers.append(Peer(script))
-        return peers[-1]
-
-    yield make
-    for p in peers:
-        p.close()
-
-
-def settings_for(peer, **extra):
-    flags = {
-        "provider": "openai",
-        "base_url": peer.url,
-        "api_key": "sk-test",
-        "model": "gpt-4o-mini",
-    }
-    return load_settings({**flags, **extra})
-
+from tests.agent.llm.http_peer import completion, settings_for
 
 ERROR = {"error": {"message": "slow down", "type": "rate_limit"}}
 
