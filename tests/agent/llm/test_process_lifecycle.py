@@ -29,10 +29,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
 
-from agent.demo.cohort import make_fitness_cohort
-from agent.store.schema import drafts
+from tests.agent.embedded_runs import drafts_rows, embedded_run_files
 
 REPO = Path(__file__).resolve().parents[3]
 KILL_BOUND_S = 2.0
@@ -101,33 +99,22 @@ def wait_for_server(proc: subprocess.Popen) -> tuple[int, int]:
     raise AssertionError(f"the embedded server did not answer within {SERVER_UP_S:.0f} s")
 
 
-def drafts_rows(db: Path) -> list[tuple]:
-    engine = create_engine(f"sqlite:///{db}")
-    cols = [drafts.c.user_id, drafts.c.channel, drafts.c.arm, drafts.c.subject, drafts.c.body]
-    with engine.connect() as conn:
-        found = [tuple(r) for r in conn.execute(select(*cols, drafts.c.verdict))]
-    engine.dispose()
-    return found
-
-
 @pytest.fixture
 def batch(tmp_path: Path):
     """A small cohort, a one-segment campaign and a `winback run` launcher."""
-    cohort = tmp_path / "cohort.csv"
-    make_fitness_cohort(150, seed=5).to_csv(cohort, index=False)
-    campaign = tmp_path / "campaign.yaml"
-    campaign.write_text(CAMPAIGN)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("WINBACK_", "OPENAI_"))},
-        "WINBACK_HOME": str(tmp_path / "home"),
-        "WINBACK_PROVIDER": "local",
-        "WINBACK_LLM_RETRIES": "0",
-        "WINBACK_SERVER_START_TIMEOUT": str(SERVER_UP_S),
-        # on a loaded machine one generation can take minutes: wait for it rather than
-        # restart it (a retry starts the generation over and competes with the first)
-        "WINBACK_TIMEOUT": "900",
-        "WINBACK_MAX_RETRIES": "1",
-    }
+    cohort, campaign, env = embedded_run_files(
+        tmp_path,
+        150,
+        CAMPAIGN,
+        {
+            "WINBACK_LLM_RETRIES": "0",
+            "WINBACK_SERVER_START_TIMEOUT": str(SERVER_UP_S),
+            # on a loaded machine one generation can take minutes: wait for it rather than
+            # restart it (a retry starts the generation over and competes with the first)
+            "WINBACK_TIMEOUT": "900",
+            "WINBACK_MAX_RETRIES": "1",
+        },
+    )
     started: list[subprocess.Popen] = []
 
     def launch(db: Path, log: str) -> subprocess.Popen:

@@ -9,17 +9,14 @@ result must equal an uninterrupted run: same drafts, no duplicates.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from sqlalchemy import create_engine, select
 
-from agent.demo.cohort import make_fitness_cohort
-from agent.store.schema import drafts
+from tests.agent.embedded_runs import drafts_rows, embedded_run_files
 
 CAMPAIGN = """
 name: resume-test
@@ -42,27 +39,11 @@ def winback(args, env, **kw):
     )
 
 
-def rows(db_path):
-    engine = create_engine(f"sqlite:///{db_path}")
-    cols = [drafts.c.user_id, drafts.c.channel, drafts.c.arm, drafts.c.subject, drafts.c.body]
-    with engine.connect() as conn:
-        found = [tuple(r) for r in conn.execute(select(*cols, drafts.c.verdict))]
-    engine.dispose()
-    return found
-
-
 @pytest.mark.embedded
 def test_kill_9_at_several_points_then_resume(tmp_path):
-    cohort = tmp_path / "cohort.csv"
-    make_fitness_cohort(3000, seed=5).to_csv(cohort, index=False)
-    campaign = tmp_path / "campaign.yaml"
-    campaign.write_text(CAMPAIGN)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("WINBACK_", "OPENAI_"))},
-        "WINBACK_HOME": str(tmp_path / "home"),
-        "WINBACK_PROVIDER": "local",
-        "WINBACK_LLM_RETRIES": "1",
-    }
+    cohort, campaign, env = embedded_run_files(
+        tmp_path, 3000, CAMPAIGN, {"WINBACK_LLM_RETRIES": "1"}
+    )
     base = ["run", str(cohort), "--config", str(campaign), "--json"]
     resumed_db = tmp_path / "resumed.db"
     killed_at = []
@@ -86,7 +67,7 @@ def test_kill_9_at_several_points_then_resume(tmp_path):
     assert ref.returncode == 0, err
     assert json.loads(ref_out)["llm"]["calls"] == 0  # every reply came from the cache
 
-    got, want = rows(resumed_db), rows(reference_db)
+    got, want = drafts_rows(resumed_db), drafts_rows(reference_db)
     assert len(got) == len(set((r[0], r[1]) for r in got))  # no duplicate (user, channel)
     assert sorted(got) == sorted(want)
     assert summary["users"]["eligible"] > 0 and len(got) > 0
