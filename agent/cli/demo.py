@@ -51,6 +51,7 @@ def demo(
     """
     from agent.campaign import load_campaign
     from agent.demo.cohort import make_fitness_cohort
+    from agent.demo.model_budget import demo_budget
     from agent.demo.outcomes import write_demo_outcomes
     from agent.run.batch import run_batch
     from agent.store.engine import open_store_for
@@ -63,7 +64,9 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     cohort_path = folder / f"fitness_cohort_{users}.csv"
     make_fitness_cohort(users).to_csv(cohort_path, index=False)
-    campaign = load_campaign(DEMO_CAMPAIGN, {"name": f"fitness-comeback-{users}"})
+    name = {"name": f"fitness-comeback-{users}"}
+    overrides, budget_note = demo_budget(settings, load_campaign(DEMO_CAMPAIGN, name))
+    campaign = load_campaign(DEMO_CAMPAIGN, {**name, **overrides})
     cohort = read_cohort(CohortSource(path=cohort_path))
     console = Console(stderr=as_json)
     if not as_json:
@@ -87,6 +90,7 @@ def demo(
     finally:
         engine.dispose()
     summary.update(cohort_file=str(cohort_path), outcomes_file=str(outcomes_path))
+    summary["model_budget"] = {**overrides, "note": budget_note}
     summary["next"] = next_commands(summary, cohort_path, outcomes_path)
     if as_json:
         echo_json(summary)
@@ -137,6 +141,8 @@ def show(summary: dict, console: Console) -> None:
         f"LLM: {escape(llm['model'])} ({escape(llm['provider'])}), {llm['calls']} calls "
         f"(at most {quality.get('llm_call_bound', '?')}), {llm['cached_calls']} cached"
     )
+    if summary["model_budget"]["note"]:
+        console.print(escape(summary["model_budget"]["note"]))
     if llm["provider"] == "local":
         console.print(
             "For copy a brand would send, switch to a capable model (README: 'Use another "

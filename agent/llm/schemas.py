@@ -3,81 +3,101 @@
 Types are enforced by the tool-call grammar and pydantic; sense (words, not
 numbers; unique names; every cluster covered) is checked in
 `agent.llm.output_checks`. Prompt files name these classes in `output_schema:`.
+
+Lists and strings must not be empty, so a local model's grammar cannot answer
+`{"variants": []}` (the 135M model did, for every segment plan). `sized`
+narrows a schema's list to the number of items one call asks for, so the
+grammar stops a runaway list. Strings have no `maxLength`: llama.cpp's grammar
+sampler slows from ~15 ms to ~240 ms a token under long bounded repetitions
+(measured); length is the guardrails' job (push title 50, subject 78).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import cache
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 IncentiveTier = Literal["none", "low", "medium", "high"]
+
+
+def text(description: str | None = None) -> object:
+    """A non-empty string field."""
+    return Field(min_length=1, description=description)
+
+
+MAX_ITEMS = 12  # candidates_per_segment's ceiling (agent.campaign)
 
 
 class SegmentPlan(BaseModel):
     """A marketer's description of one behavioural cluster."""
 
     cluster_id: int = Field(description="the cluster_id from the profile")
-    name: str = Field(description="2-4 word segment name, e.g. 'Silent loyalists'")
-    description: str = Field(description="one sentence: who they are")
-    defining_traits: list[str] = Field(description="2-4 short traits from the profile")
-    pain_points: list[str] = Field(description="1-3 likely reasons they drifted")
-    tone: str = Field(description="tone of voice, e.g. 'warm and appreciative'")
-    message_angle: str = Field(description="the angle the message should take")
+    name: str = text("2-4 word segment name, e.g. 'Silent loyalists'")
+    description: str = text("one sentence: who they are")
+    defining_traits: list[Annotated[str, text()]] = Field(
+        min_length=1, max_length=4, description="2-4 short traits from the profile"
+    )
+    pain_points: list[Annotated[str, text()]] = Field(
+        min_length=1, max_length=3, description="1-3 likely reasons they drifted"
+    )
+    tone: str = text("tone of voice, e.g. 'warm and appreciative'")
+    message_angle: str = text("the angle the message should take")
     incentive_tier: IncentiveTier
-    rationale: str = Field(description="why this plan fits the numbers")
+    rationale: str = text("why this plan fits the numbers")
 
 
 class SegmentPlans(BaseModel):
     """One plan per cluster."""
 
-    segments: list[SegmentPlan]
+    segments: list[SegmentPlan] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class EmailVariant(BaseModel):
     """One e-mail template."""
 
-    subject: str
-    preheader: str
-    body: str
-    call_to_action: str
+    subject: str = text()
+    preheader: str = text()
+    body: str = text()
+    call_to_action: str = text()
 
 
 class EmailVariants(BaseModel):
     """E-mail templates for one segment."""
 
-    variants: list[EmailVariant]
+    variants: list[EmailVariant] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class SmsVariant(BaseModel):
     """One SMS template."""
 
-    text: str
+    text: str = text()
 
 
 class SmsVariants(BaseModel):
     """SMS templates for one segment."""
 
-    variants: list[SmsVariant]
+    variants: list[SmsVariant] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class PushVariant(BaseModel):
     """One push notification template."""
 
-    title: str
-    body: str
+    title: str = text()
+    body: str = text()
 
 
 class PushVariants(BaseModel):
     """Push templates for one segment."""
 
-    variants: list[PushVariant]
+    variants: list[PushVariant] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class PersonalTouch(BaseModel):
     """One personal opening sentence (a template) for one member."""
 
-    opening: str = Field(description="one short sentence, may use the allowed placeholders")
+    opening: str = text("one short sentence, may use the allowed placeholders")
 
 
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -89,3 +109,18 @@ VARIANT_SCHEMAS: dict[str, type[BaseModel]] = {
     "sms": SmsVariants,
     "push": PushVariants,
 }
+
+
+@cache
+def sized(schema: type[BaseModel], most: int, least: int = 1) -> type[BaseModel]:
+    """`schema` (one list field) asking for `least`..`most` items: what one call wants.
+
+    Same name and title, so the tool call and the prompts are unchanged; the
+    grammar of a local model stops the list at `most`.
+    """
+    (field, info), *_ = schema.model_fields.items()
+    (item,) = get_args(info.annotation)
+    bounded = Annotated[list[item], Field(min_length=least, max_length=most)]  # type: ignore[valid-type]
+    return create_model(
+        schema.__name__, __base__=schema, __doc__=schema.__doc__, **{field: (bounded, ...)}
+    )

@@ -23,7 +23,7 @@ from agent.errors import StructuredOutputError
 from agent.llm.client import LLM
 from agent.llm.output_checks import list_problems, text_problems
 from agent.llm.prompt_library import PromptTemplate
-from agent.llm.schemas import SegmentPlan, SegmentPlans
+from agent.llm.schemas import SegmentPlan, SegmentPlans, sized
 
 
 @dataclass
@@ -120,7 +120,9 @@ def synthesize_segments(
     problems: list[str] = []
     try:
         result = llm.structured(
-            SegmentPlans,
+            # an empty list is allowed: a model that cannot plan says so in one short
+            # reply (the 135M model's forced plans were 3 x ~500 tokens of nonsense)
+            sized(SegmentPlans, len(cluster_ids), least=0),
             messages,
             check=lambda plans: check_plans(plans, cluster_ids),
             max_tokens=prompt.max_tokens or 1200,

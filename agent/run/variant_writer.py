@@ -37,7 +37,7 @@ from agent.errors import StructuredOutputError
 from agent.llm.client import LLM
 from agent.llm.output_checks import text_problems
 from agent.llm.prompt_library import PromptTemplate
-from agent.llm.schemas import VARIANT_SCHEMAS
+from agent.llm.schemas import VARIANT_SCHEMAS, sized
 from guardrails.findings import verdict_of
 from guardrails.quality import QualityResult, rank_candidates
 
@@ -226,7 +226,7 @@ def _ask(
         return [] if any(not f for f in found) else [p for f in found for p in f]
 
     out = llm.structured(
-        VARIANT_SCHEMAS[channel],
+        sized(VARIANT_SCHEMAS[channel], wanted),
         prompt.render(variables),
         check=check,
         max_tokens=prompt.max_tokens or 1000,
