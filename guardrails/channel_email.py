@@ -10,8 +10,7 @@ Subject findings carry `field: "subject"` and offsets into the subject.
 
 from __future__ import annotations
 
-import re
-
+from guardrails.compliance_line import missing_line
 from guardrails.findings import Finding
 from guardrails.policy import Policy
 
@@ -48,17 +47,12 @@ def check_email(subject: str | None, body: str, policy: Policy) -> list[Finding]
                 "subject",
             )
         )
-    severity = cfg.get("unsubscribe_severity", "block")
-    patterns = cfg.get("unsubscribe_patterns", [r"unsubscribe"])
-    if severity != "off" and not any(re.search(p, body, re.IGNORECASE) for p in patterns):
-        findings.append(
-            Finding(
-                "email_missing_unsubscribe",
-                "channel",
-                severity,
-                len(body),
-                len(body),
-                "E-mail has no unsubscribe line; add e.g. 'Unsubscribe anytime'",
-            )
-        )
+    findings += missing_line(
+        body,
+        cfg,
+        "unsubscribe",
+        r"unsubscribe",
+        "email_missing_unsubscribe",
+        "E-mail has no unsubscribe line; add e.g. 'Unsubscribe anytime'",
+    )
     return findings

@@ -13,9 +13,9 @@ Policy (`channels.sms`): `max_segments` (more blocks), `multi_segment_severity`
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
+from guardrails.compliance_line import missing_line
 from guardrails.findings import Finding
 from guardrails.policy import Policy
 
@@ -83,17 +83,12 @@ def check_sms(text: str, policy: Policy) -> list[Finding]:
                     + (f"the policy allows at most {limit}" if too_many else "each part is billed"),
                 )
             )
-    severity = cfg.get("opt_out_severity", "block")
-    patterns = cfg.get("opt_out_patterns", [r"\bstop\b"])
-    if severity != "off" and not any(re.search(p, text, re.IGNORECASE) for p in patterns):
-        findings.append(
-            Finding(
-                "sms_missing_opt_out",
-                "channel",
-                severity,
-                len(text),
-                len(text),
-                "SMS has no opt-out instruction; add e.g. 'Reply STOP to opt out'",
-            )
-        )
+    findings += missing_line(
+        text,
+        cfg,
+        "opt_out",
+        r"\bstop\b",
+        "sms_missing_opt_out",
+        "SMS has no opt-out instruction; add e.g. 'Reply STOP to opt out'",
+    )
     return findings
