@@ -110,6 +110,24 @@ def winback_like(body: str, **popen) -> subprocess.Popen:
     )
 
 
+def with_stubborn_child(then: str, grace: float | None = None) -> tuple[subprocess.Popen, int]:
+    """A `winback_like` process that starts a STUBBORN child, prints its pid, then runs `then`.
+
+    Returns the process and the child's pid (once the child is up).
+    """
+    options = "" if grace is None else f", grace={grace!r}"
+    proc = winback_like(
+        f"""
+        import subprocess, sys, time
+        kid = start_child([sys.executable, "-c", {STUBBORN!r}], stdout=subprocess.PIPE{options})
+        kid.stdout.readline()
+        print(kid.pid, flush=True)
+        {then}
+        """
+    )
+    return proc, int(proc.stdout.readline())
+
+
 def test_stop_child_kills_the_whole_group_at_once():
     proc = start_child([sys.executable, "-c", FAMILY], stdout=subprocess.PIPE, text=True)
     grandchild = int(proc.stdout.readline())
@@ -156,16 +174,7 @@ def test_reserved_popen_arguments_are_refused():
 )
 def test_stop_signals_end_the_children_then_exit_with_the_conventional_code(sig, code):
     """SIGTERM -> 143, SIGHUP -> 129, SIGINT -> KeyboardInterrupt; children gone first."""
-    proc = winback_like(
-        f"""
-        import subprocess, sys, time
-        kid = start_child([sys.executable, "-c", {STUBBORN!r}], stdout=subprocess.PIPE)
-        kid.stdout.readline()
-        print(kid.pid, flush=True)
-        time.sleep(600)
-        """
-    )
-    kid = int(proc.stdout.readline())
+    proc, kid = with_stubborn_child("time.sleep(600)")
     proc.send_signal(sig)
     took = wait_gone([kid], 2.0)
     assert took is not None, "the child outlived the signal by 2 s"
@@ -174,16 +183,7 @@ def test_stop_signals_end_the_children_then_exit_with_the_conventional_code(sig,
 
 
 def test_kill_9_of_the_parent_kills_the_child_through_the_kernel():
-    proc = winback_like(
-        f"""
-        import subprocess, sys, time
-        kid = start_child([sys.executable, "-c", {STUBBORN!r}], stdout=subprocess.PIPE)
-        kid.stdout.readline()
-        print(kid.pid, flush=True)
-        time.sleep(600)
-        """
-    )
-    kid = int(proc.stdout.readline())
+    proc, kid = with_stubborn_child("time.sleep(600)")
     proc.kill()
     proc.wait()
     assert wait_gone([kid], 2.0) is not None
@@ -191,17 +191,7 @@ def test_kill_9_of_the_parent_kills_the_child_through_the_kernel():
 
 def test_a_graceful_child_gets_its_grace_and_a_second_signal_kills_at_once():
     """SIGTERM starts the grace period; SIGTERM again during it skips the rest."""
-    proc = winback_like(
-        f"""
-        import subprocess, sys, time
-        kid = start_child([sys.executable, "-c", {STUBBORN!r}], grace=60.0,
-                          stdout=subprocess.PIPE)
-        kid.stdout.readline()
-        print(kid.pid, flush=True)
-        kid.wait()
-        """
-    )
-    kid = int(proc.stdout.readline())
+    proc, kid = with_stubborn_child("kid.wait()", grace=60.0)
     proc.send_signal(signal.SIGTERM)
     time.sleep(1.0)
     assert alive(kid)  # it ignores SIGTERM and has 60 s of grace
@@ -211,16 +201,9 @@ def test_a_graceful_child_gets_its_grace_and_a_second_signal_kills_at_once():
 
 
 def test_a_normal_exit_stops_children_left_running():
-    proc = winback_like(
-        f"""
-        import subprocess, sys
-        kid = start_child([sys.executable, "-c", {STUBBORN!r}], stdout=subprocess.PIPE)
-        kid.stdout.readline()
-        print(kid.pid, flush=True)
-        raise RuntimeError("a bug: the child is never stopped explicitly")
-        """
+    proc, kid = with_stubborn_child(
+        'raise RuntimeError("a bug: the child is never stopped explicitly")'
     )
-    kid = int(proc.stdout.readline())
     assert proc.wait(timeout=10) == 1
     assert wait_gone([kid], 2.0) is not None
 
