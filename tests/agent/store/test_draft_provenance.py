@@ -6,16 +6,16 @@ import csv
 import json
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.cli.display import provenance_text
-from agent.store import migrations
 from agent.store.decisions import approve_all_passing
 from agent.store.drafts import get_draft, list_drafts
 from agent.store.export import export_batch
 from tests.agent.conftest import draft
+from tests.agent.store.test_schema import assert_migration_adds_column
 
 HERE = Path(__file__).parent
 PROVENANCE = {
@@ -67,13 +67,4 @@ def test_queue_show_json_and_panel_carry_provenance(engine: Engine, seed, db_url
 
 def test_m006_adds_provenance_to_an_older_queue(db_url: str, engine: Engine, seed) -> None:
     """A queue written before m006 gains drafts.provenance; its drafts keep NULL there."""
-    batch_id = seed()
-    with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE drafts DROP COLUMN provenance"))
-        conn.execute(text("DELETE FROM migrations WHERE name = 'm006_draft_provenance'"))
-    assert migrations.migrate(engine) == ["m006_draft_provenance"]
-    with engine.connect() as conn:
-        values = conn.execute(
-            text("SELECT provenance FROM drafts WHERE batch_id = :b"), {"b": batch_id}
-        ).scalars()
-        assert set(values) == {None}
+    assert_migration_adds_column(engine, seed(), "provenance", "m006_draft_provenance")

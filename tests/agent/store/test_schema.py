@@ -113,16 +113,23 @@ def test_control_rows_cannot_carry_a_message(engine: Engine, seed) -> None:
             conn.execute(drafts.update().where(drafts.c.id == control_id).values(**values))
 
 
-def test_m003_adds_personalization_to_an_older_queue(db_url: str, engine: Engine, seed) -> None:
-    """A queue written before m003 gains drafts.personalization; its drafts keep NULL there."""
-    batch_id = seed()
+def assert_migration_adds_column(engine: Engine, batch_id: str, column: str, name: str) -> None:
+    """Take drafts.`column` and migration `name` away, migrate: it comes back, NULL in old drafts.
+
+    The queue ends equal to the pinned schema.
+    """
     with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE drafts DROP COLUMN personalization"))
-        conn.execute(text("DELETE FROM migrations WHERE name = 'm003_draft_personalization'"))
-    assert migrations.migrate(engine) == ["m003_draft_personalization"]
+        conn.execute(text(f"ALTER TABLE drafts DROP COLUMN {column}"))
+        conn.execute(text("DELETE FROM migrations WHERE name = :n"), {"n": name})
+    assert migrations.migrate(engine) == [name]
     with engine.connect() as conn:
         values = conn.execute(
-            text("SELECT personalization FROM drafts WHERE batch_id = :b"), {"b": batch_id}
+            text(f"SELECT {column} FROM drafts WHERE batch_id = :b"), {"b": batch_id}
         ).scalars()
         assert set(values) == {None}
     assert schema_dump(engine) == (HERE / f"schema_{engine.dialect.name}.txt").read_text()
+
+
+def test_m003_adds_personalization_to_an_older_queue(db_url: str, engine: Engine, seed) -> None:
+    """A queue written before m003 gains drafts.personalization; its drafts keep NULL there."""
+    assert_migration_adds_column(engine, seed(), "personalization", "m003_draft_personalization")
