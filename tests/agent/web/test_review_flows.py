@@ -24,6 +24,15 @@ def statuses(engine, batch_id: str, variant: str) -> dict[str, int]:
     return dict(rows)
 
 
+def first_draft(engine, batch_id: str, variant: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.min(drafts.c.id)).where(
+                drafts.c.batch_id == batch_id, drafts.c.variant == variant
+            )
+        ).scalar_one()
+
+
 def decide(client, batch_id: str, variant: str, **data):
     page = client.get(f"/batches/{batch_id}/variants/{variant}")
     return client.post(
@@ -133,12 +142,7 @@ def test_edit_is_rechecked_and_the_editor_cannot_approve_it(
     client_for, batch_id, web_engine
 ) -> None:
     ana = client_for("ana")
-    with web_engine.connect() as conn:
-        draft_id = conn.execute(
-            select(func.min(drafts.c.id)).where(
-                drafts.c.batch_id == batch_id, drafts.c.variant == "v-knee"
-            )
-        ).scalar_one()
+    draft_id = first_draft(web_engine, batch_id, "v-knee")
     page = ana.get(f"/drafts/{draft_id}").text
     assert 'class="sev-block"' in page  # the finding highlighted in place
     clean = (
@@ -164,12 +168,7 @@ def test_edit_is_rechecked_and_the_editor_cannot_approve_it(
 
 def test_an_edit_that_adds_a_problem_is_blocked(client_for, batch_id, web_engine) -> None:
     ana = client_for("ana")
-    with web_engine.connect() as conn:
-        draft_id = conn.execute(
-            select(func.min(drafts.c.id)).where(
-                drafts.c.batch_id == batch_id, drafts.c.variant == "v-calm"
-            )
-        ).scalar_one()
+    draft_id = first_draft(web_engine, batch_id, "v-calm")
     page = ana.get(f"/drafts/{draft_id}").text
     bad = "Hi Sam, since your knee injury and your depression you skipped yoga."
     saved = ana.post(f"/drafts/{draft_id}/edit", data={"csrf": csrf_of(page), "body": bad})
