@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from agent.cli import app
 from agent.lift.revenue_interval import incremental_revenue_interval
 from agent.store.schema import outcomes
-from tests.agent.conftest import draft
+from tests.agent.lift.test_outcomes_import import rows, write
 
 runner = CliRunner()
 
@@ -27,16 +27,6 @@ def strict(text: str) -> dict:
         raise ValueError(f"non-JSON constant {token}")
 
     return json.loads(text, parse_constant=refuse)
-
-
-def rows() -> list[dict]:
-    arms = ["control"] * 60 + ["baseline"] * 60 + ["treatment"] * 180
-    return [draft(i, arm) for i, arm in enumerate(arms)]
-
-
-def write(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(["user_id,converted,revenue", *lines]) + "\n")
-    return path
 
 
 def stored(engine: Engine) -> int:
