@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.demo.cohort import make_fitness_cohort
 from agent.store.schema import batches, drafts
+from tests.agent.run_setup import cohort_and_campaign
 
 runner = CliRunner()
 
@@ -37,11 +37,7 @@ def llm_env(llm_cli_env):
 
 @pytest.fixture
 def cohort_files(tmp_path):
-    cohort = tmp_path / "cohort.csv"
-    make_fitness_cohort(120, seed=3).to_csv(cohort, index=False)
-    campaign = tmp_path / "campaign.yaml"
-    campaign.write_text(CAMPAIGN)
-    return cohort, campaign
+    return cohort_and_campaign(tmp_path, 120, CAMPAIGN, seed=3)
 
 
 REQUIRED = {"batch_id", "users", "verdicts", "drafts", "llm", "segments", "seconds"}

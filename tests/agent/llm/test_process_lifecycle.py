@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.agent.embedded_runs import drafts_rows, embedded_run_files
+from tests.agent.run_setup import drafts_rows, embedded_run_files
 
 REPO = Path(__file__).resolve().parents[3]
 KILL_BOUND_S = 2.0

@@ -25,6 +25,7 @@ from agent.run.progress import LLMCalls, StageProgress, eta_text
 from agent.settings import load_settings
 from segments.cohort_source import CohortSource
 from segments.cohort_validation import read_cohort
+from tests.agent.run_setup import cohort_and_campaign
 
 runner = CliRunner()
 CAMPAIGN = "name: est\nchannels: [email, push]\nsegments: 2\nmax_revisions: 1\n"
@@ -39,11 +40,7 @@ ENV = {
 
 @pytest.fixture
 def files(tmp_path):
-    cohort = tmp_path / "cohort.csv"
-    make_fitness_cohort(150, seed=5).to_csv(cohort, index=False)
-    campaign = tmp_path / "campaign.yaml"
-    campaign.write_text(CAMPAIGN)
-    return cohort, campaign
+    return cohort_and_campaign(tmp_path, 150, CAMPAIGN)
 
 
 def store_history(home, n: int = 6) -> None:

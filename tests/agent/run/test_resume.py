@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from tests.agent.embedded_runs import drafts_rows, embedded_run_files
+from tests.agent.run_setup import drafts_rows, embedded_run_files
 
 CAMPAIGN = """
 name: resume-test
