@@ -89,6 +89,18 @@ def port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def server_environment() -> dict[str, str]:
+    """The server's environment: OpenMP threads sleep instead of spinning while they wait.
+
+    llama.cpp is built with OpenMP, whose threads spin at every barrier. When
+    anything else uses a core, a spinning thread waits for a descheduled one
+    at each step: on 2 busy cores generation fell from 18 to 1.2 tokens a
+    second, and came back to 18 with `OMP_WAIT_POLICY=PASSIVE` (README: 'The
+    embedded model's speed'). A value already set in the environment wins.
+    """
+    return {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+
+
 class LocalServer:
     """A llama_cpp.server child process serving one GGUF on a loopback port."""
 
@@ -173,6 +185,7 @@ class LocalServer:
             self.proc = start_child(
                 self.command(),
                 grace=self.stop_grace,
+                env=server_environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -219,3 +219,15 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_server_threads_sleep_instead_of_spinning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.llm.local_server import server_environment
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setenv("WINBACK_SOMETHING", "kept")
+    env = server_environment()
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert env["WINBACK_SOMETHING"] == "kept"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert server_environment()["OMP_WAIT_POLICY"] == "ACTIVE"
