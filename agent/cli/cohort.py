@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.display import echo_json
-from agent.cli.options import JsonOpt, MappingOpt, QueryOpt, SqlOpt, TableOpt
+from agent.cli.options import JsonOpt, MappingOpt, QueryOpt, RuleOpt, SqlOpt, TableOpt
 
 if TYPE_CHECKING:
     from segments.cohort_validation import CohortReport
@@ -40,12 +40,7 @@ def check(
     sql: SqlOpt = None,
     table: TableOpt = None,
     query: QueryOpt = None,
-    rule: Annotated[
-        str | None,
-        typer.Option(
-            "--rule", help="Activation rule to test, e.g. 'churn_score > 0.7'.", show_default=False
-        ),
-    ] = None,
+    rule: RuleOpt = None,
     max_errors: Annotated[
         int, typer.Option("--max-errors", min=1, help="Problems listed in full (all are counted).")
     ] = MAX_ERRORS_DEFAULT,
@@ -83,9 +78,7 @@ def select(
     sql: Annotated[str, typer.Option("--sql", help="SQLAlchemy URL of the warehouse.")],
     table: Annotated[str, typer.Option("--table", help="Cohort table (schema.table allowed).")],
     campaign: Annotated[str, typer.Option("--campaign", help="Campaign name: the arm salt.")],
-    rule: Annotated[
-        str | None, typer.Option("--rule", help="Activation rule.", show_default=False)
-    ] = None,
+    rule: RuleOpt = None,
     channel: Annotated[
         list[str] | None, typer.Option("--channel", help="Channel(s) to keep users for.")
     ] = None,

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.display import highlighted, json_text, verdict_text
+from agent.cli.options import PolicyOpt
 from agent.errors import WinbackError
 
 guard_app = typer.Typer(
@@ -54,10 +55,7 @@ def check(
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON verdict per line (the CLI contract).")
     ] = False,
-    policy: Annotated[
-        Path | None,
-        typer.Option("--policy", help="YAML policy merged over guardrails/default_policy.yaml."),
-    ] = None,
+    policy: PolicyOpt = None,
     spacy_model: Annotated[
         str | None,
         typer.Option("--spacy-model", help="Installed spaCy model package for Presidio."),

@@ -109,6 +109,12 @@ SegmentsOpt = Annotated[
         "--segments", help="Fix the number of segments (default: auto).", show_default=False
     ),
 ]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", help="Guardrail policy YAML, merged over guardrails/default_policy.yaml."
+    ),
+]
 SkipInvalidOpt = Annotated[
     bool, typer.Option("--skip-invalid", help="Continue with the valid rows of a bad cohort.")
 ]

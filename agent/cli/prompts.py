@@ -15,6 +15,7 @@ from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
     JsonOpt,
+    PolicyOpt,
     settings_options,
 )
 from prompts.yaml_file import read_yaml_mapping
@@ -187,10 +188,7 @@ def eval_suite(
         ),
     ] = None,
     folder: FolderOpt = None,
-    policy_file: Annotated[
-        Path | None,
-        typer.Option("--policy", help="Guardrail policy file (default: the shipped policy)."),
-    ] = None,
+    policy_file: PolicyOpt = None,
     settings: Settings = FROM_FLAGS,
     as_json: JsonOpt = False,
 ) -> None:
