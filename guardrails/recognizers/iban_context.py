@@ -10,10 +10,11 @@ not be in a message.
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from guardrails.recognizers.declared_pattern import DeclaredPatternRecognizer
 
 
 def iban_ok(text: str) -> bool:
@@ -28,8 +29,11 @@ def iban_ok(text: str) -> bool:
 IBAN_SHAPE = r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b"
 
 
-class IbanContextRecognizer(PatternRecognizer):
+class IbanContextRecognizer(DeclaredPatternRecognizer):
     """IBAN-shaped strings; low score alone, raised by banking context words."""
+
+    ENTITY = "IBAN_CODE"
+    CASE_SENSITIVE = True
 
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("iban shape", IBAN_SHAPE, 0.3)]
     CONTEXT: ClassVar[list[str]] = [
@@ -54,12 +58,3 @@ class IbanContextRecognizer(PatternRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         """Full score when the mod-97 checksum holds; otherwise keep the shape score."""
         return True if iban_ok(pattern_text) else None
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="IBAN_CODE",
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            name="IbanContextRecognizer",
-            global_regex_flags=re.MULTILINE,  # case-sensitive
-        )

@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from guardrails.recognizers.declared_pattern import DeclaredPatternRecognizer
 
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
@@ -36,47 +38,48 @@ def nir_ok(text: str) -> bool:
     return len(s) == 15 and s.isdigit() and 97 - int(s[:13]) % 97 == int(s[13:])
 
 
-class UkNinoRecognizer(PatternRecognizer):
+class UkNinoRecognizer(DeclaredPatternRecognizer):
     """UK National Insurance numbers."""
+
+    ENTITY = "NATIONAL_ID"
+    NAME = "UkNinoShapeRecognizer"
+    CASE_SENSITIVE = True
+    CONTEXT: ClassVar[list[str]] = ["national insurance", "ni number", "nino"]
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("uk nino", r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", 0.7)
     ]
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="NATIONAL_ID",
-            patterns=self.PATTERNS,
-            context=["national insurance", "ni number", "nino"],
-            name="UkNinoShapeRecognizer",
-            global_regex_flags=re.MULTILINE,
-        )
 
-
-class SpanishIdRecognizer(PatternRecognizer):
+class SpanishIdRecognizer(DeclaredPatternRecognizer):
     """Spanish DNI and NIE with a valid control letter."""
+
+    ENTITY = "NATIONAL_ID"
+    CASE_SENSITIVE = True
+    CONTEXT: ClassVar[list[str]] = ["dni", "nie", "nif", "documento"]
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("es dni", r"\b\d{8}-?[A-Z]\b", 0.5),
         Pattern("es nie", r"\b[XYZ]-?\d{7}-?[A-Z]\b", 0.5),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="NATIONAL_ID",
-            patterns=self.PATTERNS,
-            context=["dni", "nie", "nif", "documento"],
-            name="SpanishIdRecognizer",
-            global_regex_flags=re.MULTILINE,
-        )
-
     def validate_result(self, pattern_text: str) -> bool:
         """The control letter must match."""
         return dni_ok(pattern_text)
 
 
-class FrenchNirRecognizer(PatternRecognizer):
+class FrenchNirRecognizer(DeclaredPatternRecognizer):
     """French social-security numbers (NIR); a valid key scores full."""
+
+    ENTITY = "NATIONAL_ID"
+    CASE_SENSITIVE = True
+    CONTEXT: ClassVar[list[str]] = [
+        "sécurité sociale",
+        "securite sociale",
+        "nir",
+        "social security",
+        "insee",
+    ]
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
@@ -85,15 +88,6 @@ class FrenchNirRecognizer(PatternRecognizer):
             0.45,
         )
     ]
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="NATIONAL_ID",
-            patterns=self.PATTERNS,
-            context=["sécurité sociale", "securite sociale", "nir", "social security", "insee"],
-            name="FrenchNirRecognizer",
-            global_regex_flags=re.MULTILINE,
-        )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """Full score with a valid key; otherwise keep the shape score (context may raise it)."""

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from guardrails.recognizers.declared_pattern import DeclaredPatternRecognizer
 
 NANP = r"(?<![\w-])(?:\+?1[ .-]?)?\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]\d{4}(?![\w-])"
 INTERNATIONAL = r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w-])"
 
 
-class PhoneFormatsRecognizer(PatternRecognizer):
+class PhoneFormatsRecognizer(DeclaredPatternRecognizer):
     """NANP and +country phone numbers."""
+
+    ENTITY = "PHONE_NUMBER"
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("nanp phone", NANP, 0.6),
@@ -32,14 +36,6 @@ class PhoneFormatsRecognizer(PatternRecognizer):
         "reach",
         "whatsapp",
     ]
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="PHONE_NUMBER",
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            name="PhoneFormatsRecognizer",
-        )
 
     def validate_result(self, pattern_text: str) -> bool:
         """At least 10 digits, not all the same."""

@@ -10,21 +10,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from guardrails.recognizers.declared_pattern import DeclaredPatternRecognizer
 
 
-class SsnShapeRecognizer(PatternRecognizer):
+class SsnShapeRecognizer(DeclaredPatternRecognizer):
     """Any 3-2-4 digit group with dashes or spaces ("078-05-1120")."""
+
+    ENTITY = "US_SSN"
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("ssn shape", r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])", 0.5)
     ]
     CONTEXT: ClassVar[list[str]] = ["ssn", "social", "security", "ss#", "taxpayer"]
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="US_SSN",
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            name="SsnShapeRecognizer",
-        )

@@ -18,10 +18,11 @@ prices and counts never match:
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from guardrails.recognizers.declared_pattern import DeclaredPatternRecognizer
 
 STREET_TYPES = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|"
@@ -55,8 +56,11 @@ ES_STREET = (
 PO_BOX = r"\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b"
 
 
-class StreetAddressRecognizer(PatternRecognizer):
+class StreetAddressRecognizer(DeclaredPatternRecognizer):
     """Street addresses and PO boxes."""
+
+    ENTITY = "STREET_ADDRESS"
+    CASE_SENSITIVE = True  # street words are capitalized
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("street address", STREET_FULL, 0.6),
@@ -75,12 +79,3 @@ class StreetAddressRecognizer(PatternRecognizer):
         "home",
         "near",
     ]
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="STREET_ADDRESS",
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            name="StreetAddressRecognizer",
-            global_regex_flags=re.MULTILINE,  # case-sensitive: street words are capitalized
-        )
