@@ -20,6 +20,7 @@ from agent.errors import LocalServerError
 from agent.llm.client import LLM
 from agent.llm.local_server import LocalServer, bundled_model_path
 from agent.settings import load_settings
+from tests.agent.test_child_processes import alive
 from tests.conftest import llama_children
 
 runner = CliRunner()
@@ -154,9 +155,9 @@ def test_server_dies_with_a_killed_parent(tmp_path):
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(child_pid):
+    while time.monotonic() < deadline and alive(child_pid):
         time.sleep(0.1)
-    assert not _alive(child_pid)
+    assert not alive(child_pid)
 
 
 @pytest.mark.embedded
@@ -190,7 +191,7 @@ def test_ctrl_c_stops_the_server(sig, code):
     sent = time.monotonic()
     proc.send_signal(sig)
     assert proc.wait(timeout=30) == code
-    assert not any(_alive(p) for p in server_pids)  # stopped before winback exited
+    assert not any(alive(p) for p in server_pids)  # stopped before winback exited
     assert time.monotonic() - sent < 3 + 2.0
 
 
@@ -211,14 +212,6 @@ def _servers_on(port: int) -> list[int]:
             if b"llama_cpp.server" in cmd and f"--port {port} ".encode() in cmd + b" ":
                 pids.append(int(entry.name))
     return pids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_server_threads_sleep_instead_of_spinning(monkeypatch: pytest.MonkeyPatch) -> None:
