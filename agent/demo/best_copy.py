@@ -37,6 +37,7 @@ RULE_WORDS = {
     "subject_repeats_preheader": "repeated the subject in the preheader",
     "distinct_variants": "repeated another variant",
     "unfilled_placeholders": "had links or unfilled placeholders",
+    "placeholder_articles": "put an article before the offer ('a little a free week')",
     "invalid_llm_output": "was not a valid template",
 }
 

@@ -2,7 +2,7 @@
 
 The demo campaign asks for 4 candidates per segment and channel and one
 revision, which is right for a capable model. On the bundled model, measured
-on a quiet 2-core machine (README 'The demo, measured'), no revision ever
+on 2 cores (README 'The copy-quality gate, measured'), no revision ever
 turned a blocked variant into a passing one, and the extra candidates and
 revisions were most of the run's time: a reply that loops until `max_tokens`
 costs 30-40 s. So on the bundled model the demo asks for as many candidates

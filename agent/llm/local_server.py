@@ -95,8 +95,8 @@ def server_environment() -> dict[str, str]:
     llama.cpp is built with OpenMP, whose threads spin at every barrier. When
     anything else uses a core, a spinning thread waits for a descheduled one
     at each step: on 2 busy cores generation fell from 18 to 1.2 tokens a
-    second, and came back to 18 with `OMP_WAIT_POLICY=PASSIVE` (README: 'The
-    embedded model's speed'). A value already set in the environment wins.
+    second, and came back to 18 with `OMP_WAIT_POLICY=PASSIVE` (README:
+    'Performance, measured'). A value already set in the environment wins.
     """
     return {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
 

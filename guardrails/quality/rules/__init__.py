@@ -33,6 +33,7 @@ def _registry() -> dict[str, Rule]:
         call_to_action,
         distinct_variants,
         invented_specifics,
+        placeholder_articles,
         readability,
         reader_address,
         subject_preheader,
@@ -51,6 +52,7 @@ def _registry() -> dict[str, Rule]:
         "subject_repeats_preheader": subject_preheader.find,
         "distinct_variants": distinct_variants.find,
         "unfilled_placeholders": unfilled_placeholders.find,
+        "placeholder_articles": placeholder_articles.find,
     }
 
 

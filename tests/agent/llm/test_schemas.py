@@ -59,3 +59,19 @@ def test_sized_may_allow_an_empty_list() -> None:
     plans = sized(SegmentPlans, 3, least=0)
     assert plans.model_validate({"segments": []}).segments == []
     assert plans.model_json_schema()["properties"]["segments"].get("minItems", 0) == 0
+
+
+def test_a_plan_needs_traits_and_pain_points() -> None:
+    plan = {
+        "cluster_id": 0,
+        "name": "Silent loyalists",
+        "description": "Long-time members who went quiet",
+        "defining_traits": [],
+        "pain_points": ["lost routine"],
+        "tone": "warm",
+        "message_angle": "celebrate their history",
+        "incentive_tier": "none",
+        "rationale": "They stayed for years",
+    }
+    with pytest.raises(ValidationError, match="defining_traits"):
+        SegmentPlans.model_validate({"segments": [plan]})

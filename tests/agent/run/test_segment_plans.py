@@ -77,9 +77,8 @@ def plan(cid: int, **changes) -> SegmentPlan:
         ([plan(0), plan(0, name="Other")], ["no plan for cluster_id 1", "more than one plan"]),
         ([plan(0), plan(1, name="Loyal group 0")], ["segment names must all be different"]),
         ([plan(0), plan(1, pain_points=["1.5"])], ["cluster 1: pain_points[0] must be words"]),
-        ([plan(0), plan(1, tone="")], ["cluster 1: tone is empty"]),
+        ([plan(0), plan(1, tone="  ")], ["cluster 1: tone is empty"]),
         ([plan(0), plan(1, description="ok")], ["description needs at least 3 word(s)"]),
-        ([plan(0), plan(1, defining_traits=[])], ["defining_traits needs at least 1 item"]),
         ([plan(0), plan(1, name="name")], ["name repeats the field name"]),
     ],
 )

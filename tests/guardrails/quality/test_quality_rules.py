@@ -257,6 +257,29 @@ def test_unfilled_placeholders(fields, expected):
     run_table("unfilled_placeholders", [("push", fields, expected)])
 
 
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"title": "Your mat misses you", "body": "Enjoy a little {{ incentive }} this week!"},
+            ["a little {{ incentive }}"],
+        ),
+        (
+            {
+                "title": "Claim your {{incentive}}",
+                "body": "Book a yoga class, use the {{ incentive }}.",
+            },
+            ["your {{incentive}}", "the {{ incentive }}"],
+        ),
+        ({"title": "A gift for you", "body": "Enjoy {{ incentive }} on your next class."}, []),
+        ({"title": "Back to the mat", "body": "Here is {{ incentive }}: book a class."}, []),
+        ({"title": "Your mat misses you", "body": "Book your {{ favorite_category }} class."}, []),
+    ],
+)
+def test_placeholder_articles(fields, expected):
+    run_table("placeholder_articles", [("push", fields, expected)])
+
+
 def test_score_and_verdict():
     good = check_copy("push", GOOD_PUSH, CTX)
     assert (good.score, good.verdict, good.findings) == (100, "pass", [])
