@@ -12,7 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.display import echo_json
-from agent.cli.options import JsonOpt, MappingOpt, QueryOpt, RuleOpt, SqlOpt, TableOpt
+from agent.cli.options import (
+    FROM_FLAGS,
+    CohortFlags,
+    JsonOpt,
+    MappingOpt,
+    RuleOpt,
+    cohort_options,
+)
 
 if TYPE_CHECKING:
     from segments.cohort_validation import CohortReport
@@ -31,15 +38,13 @@ cohort_app = typer.Typer(
 
 
 @cohort_app.command("check")
+@cohort_options()
 def check(
     file: Annotated[
         Path | None,
         typer.Argument(help="Cohort file: .csv/.tsv, .parquet or .jsonl.", show_default=False),
     ] = None,
-    mapping: MappingOpt = None,
-    sql: SqlOpt = None,
-    table: TableOpt = None,
-    query: QueryOpt = None,
+    cohort_flags: CohortFlags = FROM_FLAGS,
     rule: RuleOpt = None,
     max_errors: Annotated[
         int, typer.Option("--max-errors", min=1, help="Problems listed in full (all are counted).")
@@ -55,15 +60,15 @@ def check(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a cohort: counts, score distribution, column coverage and every problem."""
-    from segments.cohort_loaders import CohortSource
     from segments.cohort_validation import check_cohort
 
-    if (file is None) == (sql is None):
+    if (file is None) == (cohort_flags.sql is None):
         raise typer.BadParameter("give a FILE or --sql URL (with --table or --query), not both")
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    source = CohortSource(path=file, sql_url=sql, table=table, query=query, mapping=mapping)
-    report = check_cohort(source, max_problems=max_errors, rule=rule, engine=engine)  # type: ignore[arg-type]
+    report = check_cohort(
+        cohort_flags.source(file), max_problems=max_errors, rule=rule, engine=engine
+    )  # type: ignore[arg-type]
     if as_json:
         echo_json(report.as_dict(), indent=2)
     else:

@@ -1,4 +1,4 @@
-"""Options shared by every command that talks to the model or the queue.
+"""Options shared by the commands: one `Annotated` alias per flag, and two flag groups.
 
 A command that needs settings declares one parameter, `settings: Settings`,
 and is decorated with `@settings_options(...)`: the decorator puts the
@@ -6,6 +6,9 @@ model and store flags (`--db`, `--provider`, `--model`, `--base-url`,
 `--local-model`, `--no-cache`, `--config-file`) in that parameter's place in
 the command's signature, so typer shows them in `--help`, and hands the
 command the resolved `Settings` (flag > environment > file > default).
+A command that reads a cohort the same way declares `cohort_flags: CohortFlags`
+and is decorated with `@cohort_options(...)` (`--mapping`, `--sql`, `--table`,
+`--query`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import functools
 import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from agent.settings import Settings
+    from segments.cohort_source import CohortSource
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -156,10 +161,28 @@ def resolve_settings(
     return load_settings(flags, config_file)
 
 
-# the default of a command's `settings` parameter: `@settings_options` always replaces it
+@dataclass(frozen=True)
+class CohortFlags:
+    """Where a cohort (or a transactions file) is read from, as given by the flags."""
+
+    mapping: Path | None = None
+    sql: str | None = None
+    table: str | None = None
+    query: str | None = None
+
+    def source(self, path: Path | None) -> CohortSource:
+        """The source: `path` (a file) or the --sql table or query, with --mapping."""
+        from segments.cohort_source import CohortSource
+
+        return CohortSource(
+            path=path, sql_url=self.sql, table=self.table, query=self.query, mapping=self.mapping
+        )
+
+
+# the default of a flag group's parameter (`settings`, `cohort_flags`): its decorator replaces it
 FROM_FLAGS: Any = None
 
-# the flags `settings_options` adds, in the order `--help` shows them
+# each group's flags in the order `--help` shows them: name -> (annotation, default)
 _SETTINGS_FLAGS: dict[str, tuple[Any, Any]] = {
     "db": (DbOpt, None),
     "provider": (ProviderOpt, None),
@@ -169,46 +192,76 @@ _SETTINGS_FLAGS: dict[str, tuple[Any, Any]] = {
     "no_cache": (NoCacheOpt, False),
     "config_file": (ConfigFileOpt, None),
 }
+_COHORT_FLAGS: dict[str, tuple[Any, Any]] = {
+    "mapping": (MappingOpt, None),
+    "sql": (SqlOpt, None),
+    "table": (TableOpt, None),
+    "query": (QueryOpt, None),
+}
+_GROUP_PARAMETERS = ("settings", "cohort_flags")
 
 
-def settings_options(*flags: str) -> Callable[[F], F]:
-    """Replace the command's `settings` parameter by these flags (default: all of them)."""
-    chosen = flags or tuple(_SETTINGS_FLAGS)
-    unknown = set(chosen) - set(_SETTINGS_FLAGS)
-    if unknown:
-        raise ValueError(f"unknown settings flags {sorted(unknown)}")
+def _flag_group(
+    parameter: str, group: dict[str, tuple[Any, Any]], build: Callable[..., Any], doc: str
+) -> Callable[..., Callable[[F], F]]:
+    """A decorator factory that puts `group`'s flags in place of the `parameter` parameter."""
 
-    def decorate(func: F) -> F:
-        params: list[inspect.Parameter] = []
-        for p in inspect.signature(func).parameters.values():
-            if p.name == "settings":
-                params += [
-                    inspect.Parameter(
-                        name,
-                        inspect.Parameter.KEYWORD_ONLY,
-                        default=_SETTINGS_FLAGS[name][1],
-                        annotation=_SETTINGS_FLAGS[name][0],
-                    )
-                    for name in _SETTINGS_FLAGS
-                    if name in chosen
-                ]
-            else:  # typer needs evaluated annotations; the module's are strings
+    def options(*flags: str) -> Callable[[F], F]:
+        chosen = flags or tuple(group)
+        unknown = set(chosen) - set(group)
+        if unknown:
+            raise ValueError(f"unknown {parameter} flags {sorted(unknown)}")
+
+        def decorate(func: F) -> F:
+            params: list[inspect.Parameter] = []
+            for p in inspect.signature(func).parameters.values():
+                if p.name == parameter:
+                    params += [
+                        inspect.Parameter(
+                            name,
+                            inspect.Parameter.KEYWORD_ONLY,
+                            default=group[name][1],
+                            annotation=group[name][0],
+                        )
+                        for name in group
+                        if name in chosen
+                    ]
+                    continue
                 annotation = p.annotation
-                if isinstance(annotation, str):
+                # typer needs evaluated annotations; the module's are strings (another group's
+                # parameter is left for its own decorator)
+                if isinstance(annotation, str) and p.name not in _GROUP_PARAMETERS:
                     annotation = eval(annotation, func.__globals__)  # the module's own names
                 params.append(p.replace(annotation=annotation, kind=inspect.Parameter.KEYWORD_ONLY))
 
-        @functools.wraps(func)
-        def command(**kwargs: Any) -> Any:
-            given = {name: kwargs.pop(name) for name in chosen}
-            kwargs["settings"] = resolve_settings(**given)
-            return func(**kwargs)
+            @functools.wraps(func)
+            def command(**kwargs: Any) -> Any:
+                given = {name: kwargs.pop(name) for name in chosen}
+                kwargs[parameter] = build(**given)
+                return func(**kwargs)
 
-        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-        command.__annotations__ = {p.name: p.annotation for p in params}
-        return command  # type: ignore[return-value]
+            command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+            command.__annotations__ = {p.name: p.annotation for p in params}
+            return command  # type: ignore[return-value]
 
-    return decorate
+        return decorate
+
+    options.__doc__ = doc
+    return options
+
+
+settings_options = _flag_group(
+    "settings",
+    _SETTINGS_FLAGS,
+    resolve_settings,
+    "Replace the command's `settings` parameter by these flags (default: all of them).",
+)
+cohort_options = _flag_group(
+    "cohort_flags",
+    _COHORT_FLAGS,
+    CohortFlags,
+    "Replace the command's `cohort_flags` parameter by these flags (default: all of them).",
+)
 
 
 @contextmanager

@@ -15,14 +15,12 @@ from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
     ChannelsOpt,
+    CohortFlags,
     JsonOpt,
-    MappingOpt,
-    QueryOpt,
     RuleOpt,
     SegmentsOpt,
     SkipInvalidOpt,
-    SqlOpt,
-    TableOpt,
+    cohort_options,
     settings_options,
 )
 from agent.errors import WinbackError
@@ -31,7 +29,7 @@ from prompts.channels import CHANNELS
 
 if TYPE_CHECKING:
     from agent.settings import Settings
-    from segments.cohort_loaders import CohortSource
+    from segments.cohort_source import CohortSource
 
 CohortArg = Annotated[
     Path | None,
@@ -64,12 +62,9 @@ def parse_channels(value: str | None) -> list[str] | None:
     return channels
 
 
-def cohort_source(
-    file: Path | None, sql: str | None, table: str | None, query: str | None, mapping: Path | None
-) -> CohortSource:
+def cohort_source(file: Path | None, flags: CohortFlags) -> CohortSource:
     """Where the cohort comes from, with a clear error for impossible combinations."""
-    from segments.cohort_loaders import CohortSource
-
+    sql, table, query = flags.sql, flags.table, flags.query
     if file is not None and sql is not None:
         raise WinbackError("Give either a cohort FILE or --sql, not both", "Drop one of them.")
     if sql is not None:
@@ -77,15 +72,16 @@ def cohort_source(
             raise WinbackError(
                 "--sql needs exactly one of --table or --query", "Add --table T or --query Q."
             )
-        return CohortSource(sql_url=sql, table=table, query=query, mapping=mapping)
+        return flags.source(None)
     if file is None:
         raise WinbackError(
             "No cohort given", "Pass a cohort file (winback run cohort.csv) or --sql URL --table T."
         )
-    return CohortSource(path=file, mapping=mapping)
+    return CohortFlags(mapping=flags.mapping).source(file)
 
 
 @settings_options()
+@cohort_options()
 def run(
     file: CohortArg = None,
     config: CampaignFileOpt = None,
@@ -95,10 +91,7 @@ def run(
     rule: RuleOpt = None,
     channels: ChannelsOpt = None,
     segments: SegmentsOpt = None,
-    mapping: MappingOpt = None,
-    sql: SqlOpt = None,
-    table: TableOpt = None,
-    query: QueryOpt = None,
+    cohort_flags: CohortFlags = FROM_FLAGS,
     pushdown: Annotated[
         bool,
         typer.Option(
@@ -162,7 +155,7 @@ def run(
             "personalize_top": personalize_top,
         },
     )
-    source = cohort_source(file, sql, table, query, mapping)
+    source = cohort_source(file, cohort_flags)
     if pushdown and (source.sql_url is None or source.table is None):
         raise WinbackError(
             "--pushdown needs --sql URL and --table T",

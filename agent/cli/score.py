@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.display import echo_json
-from agent.cli.options import JsonOpt, MappingOpt, QueryOpt, SqlOpt, TableOpt
+from agent.cli.options import FROM_FLAGS, CohortFlags, JsonOpt, cohort_options
 
 if TYPE_CHECKING:
     from segments.scoring.calibration import Evaluation
@@ -45,6 +45,7 @@ def _weights(values: list[str]) -> dict[str, float]:
     return out
 
 
+@cohort_options()
 def score(
     events_file: Annotated[
         Path | None,
@@ -72,10 +73,7 @@ def score(
             show_default=False,
         ),
     ] = None,
-    mapping: MappingOpt = None,
-    sql: SqlOpt = None,
-    table: TableOpt = None,
-    query: QueryOpt = None,
+    cohort_flags: CohortFlags = FROM_FLAGS,
     events: Annotated[
         Path | None,
         typer.Option(
@@ -200,16 +198,14 @@ def score(
     from segments.scoring.engagement import EngagementSettings
     from segments.scoring.score_customers import ScoreOptions
 
-    if (events_file is None) == (sql is None):
+    if (events_file is None) == (cohort_flags.sql is None):
         raise typer.BadParameter("give a TRANSACTIONS file or --sql URL (with --table or --query)")
     if churn not in ("no-purchase", "dead"):
         raise typer.BadParameter("use no-purchase or dead", param_hint="--churn")
     if not evaluate and output is None:
         raise typer.BadParameter("say where to write the scored cohort", param_hint="--output")
     options = ScoreOptions(
-        transactions=CohortSource(
-            path=events_file, sql_url=sql, table=table, query=query, mapping=mapping
-        ),
+        transactions=cohort_flags.source(events_file),
         events=None if events is None else CohortSource(path=events, mapping=events_mapping),
         as_of=as_of,
         horizon_days=horizon_days,

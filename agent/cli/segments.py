@@ -17,11 +17,12 @@ from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
     ChannelsOpt,
+    CohortFlags,
     JsonOpt,
-    MappingOpt,
     RuleOpt,
     SegmentsOpt,
     SkipInvalidOpt,
+    cohort_options,
     settings_options,
 )
 from agent.cli.run import CampaignFileOpt, CohortArg, cohort_source, parse_channels
@@ -38,13 +39,14 @@ segments_app = typer.Typer(
 
 @segments_app.command("preview")
 @settings_options("provider", "model", "base_url", "local_model", "no_cache", "config_file")
+@cohort_options("mapping")
 def preview(
     file: CohortArg = None,
     config: CampaignFileOpt = None,
     rule: RuleOpt = None,
     channels: ChannelsOpt = None,
     segments: SegmentsOpt = None,
-    mapping: MappingOpt = None,
+    cohort_flags: CohortFlags = FROM_FLAGS,
     skip_invalid: SkipInvalidOpt = False,
     settings: Settings = FROM_FLAGS,
     as_json: JsonOpt = False,
@@ -57,7 +59,7 @@ def preview(
     camp = load_campaign(
         config, {"rule": rule, "channels": parse_channels(channels), "segments": segments}
     )
-    cohort = read_cohort(cohort_source(file, None, None, None, mapping), skip_invalid=skip_invalid)
+    cohort = read_cohort(cohort_source(file, cohort_flags), skip_invalid=skip_invalid)
     with StageProgress(enabled=not as_json) as progress:
         result = preview_segments(cohort, camp, settings, progress=progress)
     if as_json:
