@@ -38,6 +38,7 @@ RULE_WORDS = {
     "distinct_variants": "repeated another variant",
     "unfilled_placeholders": "had links or unfilled placeholders",
     "placeholder_articles": "put an article before the offer ('a little a free week')",
+    "offer_mismatch": "left out the segment's offer, or offered one it has not",
     "invalid_llm_output": "was not a valid template",
 }
 

@@ -26,6 +26,7 @@ The CLI and the run call these functions; none of them builds a guardrails
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +56,13 @@ def check_variant(
     placeholders: list[str],
     policy: Policy,
     incentive: dict[str, Any] | None = None,
+    offer_tier: str | None = None,
 ) -> tuple[VerdictName, Findings]:
-    """Verdict and findings of a variant, composed and rendered with sample values."""
+    """Verdict and findings of a variant, composed and rendered with sample values.
+
+    With `offer_tier` (the segment's incentive tier) the variant must carry the
+    offer where the segment has one, and must not where it has none.
+    """
     subject, body = compose(channel, fields)
     message = Message(
         id="variant",
@@ -67,7 +73,41 @@ def check_variant(
         values={k: v for k, v in SAMPLE_VALUES.items() if k in placeholders},
         incentive=incentive,
     )
-    return _checked(message, policy)
+    offered = offer_tier is not None and "incentive" in placeholders
+    return _checked(message, policy, offer_findings(fields, offer_tier) if offered else None)
+
+
+OFFER_PLACEHOLDER = re.compile(r"\{\{\s*incentive\s*\}\}")
+
+
+def offer_findings(fields: Mapping[str, str], tier: str) -> Findings:
+    """A block where the segment's offer is missing from its copy, or copy offers what it has not.
+
+    Drafts inherit their variant's verdict, so without this a variant that never
+    says `{{ incentive }}` passes while its users are given an offer they are
+    never told about, and one that says it where the tier is `none` renders
+    nothing for every user.
+    """
+    said = any(OFFER_PLACEHOLDER.search(v or "") for v in fields.values())
+    if tier != "none" and not said:
+        message = (
+            "This segment gets an offer, but the copy never mentions it: "
+            "say {{ incentive }} once (e.g. 'enjoy {{ incentive }}')."
+        )
+    elif tier == "none" and said:
+        message = "This segment gets no offer: remove {{ incentive }} from the copy."
+    else:
+        return []
+    return [
+        {
+            "code": "offer_mismatch",
+            "category": "quality",
+            "severity": "block",
+            "start": 0,
+            "end": 0,
+            "message": message,
+        }
+    ]
 
 
 def check_preview(

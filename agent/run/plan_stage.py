@@ -127,8 +127,8 @@ def plan_variants(
                 placeholders=campaign.placeholders,
                 brand_voice=campaign.brand_voice,
                 check_template=lambda t: template_problems(t, campaign.placeholders),
-                guard=lambda ch, fields: check_variant(
-                    ch, fields, placeholders=campaign.placeholders, policy=policy
+                guard=lambda ch, fields, tier=seg.incentive_tier: check_variant(
+                    ch, fields, placeholders=campaign.placeholders, policy=policy, offer_tier=tier
                 ),
                 max_revisions=campaign.max_revisions,
                 candidates=candidates,

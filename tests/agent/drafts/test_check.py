@@ -249,3 +249,37 @@ def test_batch_policy_is_the_snapshot_else_the_default() -> None:
     snapshot = {"id": "b-1", "config": {"guard_policy_snapshot": default.raw}}
     assert batch_policy(snapshot).raw == default.raw
     assert batch_policy({"id": "b-0", "config": None}).raw == default.raw
+
+
+OFFER_PLACEHOLDERS = ["first_name", "favorite_category", "incentive"]
+POLICY_FOR_OFFERS = default_policy()
+
+
+@pytest.mark.parametrize(
+    ("tier", "body", "blocked"),
+    [
+        ("medium", "{{ first_name }}, book a yoga class this week.", True),
+        ("medium", "{{ first_name }}, enjoy {{ incentive }} on a yoga class.", False),
+        ("low", "{{ first_name }}, enjoy {{incentive}} on a yoga class.", False),
+        ("none", "{{ first_name }}, enjoy {{ incentive }} on a yoga class.", True),
+        ("none", "{{ first_name }}, book a yoga class this week.", False),
+    ],
+)
+def test_a_variant_must_carry_its_segments_offer(tier: str, body: str, blocked: bool) -> None:
+    fields = {"title": "Your mat misses you", "body": body}
+    _, findings = check_variant(
+        "push", fields, placeholders=OFFER_PLACEHOLDERS, policy=POLICY_FOR_OFFERS, offer_tier=tier
+    )
+    codes = [f["code"] for f in findings]
+    assert ("offer_mismatch" in codes) is blocked
+    if blocked:
+        (finding,) = [f for f in findings if f["code"] == "offer_mismatch"]
+        assert finding["severity"] == "block" and "{{ incentive }}" in finding["message"]
+
+
+def test_no_offer_check_without_a_tier_or_an_incentive_placeholder() -> None:
+    fields = {"title": "Your mat misses you", "body": "{{ first_name }}, book a class."}
+    for kwargs in ({}, {"offer_tier": "high", "placeholders": ["first_name"]}):
+        args = {"placeholders": OFFER_PLACEHOLDERS, **kwargs}
+        _, findings = check_variant("push", fields, policy=POLICY_FOR_OFFERS, **args)
+        assert "offer_mismatch" not in [f["code"] for f in findings]
