@@ -8,7 +8,9 @@ the command's signature, so typer shows them in `--help`, and hands the
 command the resolved `Settings` (flag > environment > file > default).
 A command that reads a cohort the same way declares `cohort_flags: CohortFlags`
 and is decorated with `@cohort_options(...)` (`--mapping`, `--sql`, `--table`,
-`--query`).
+`--query`); one that loads a campaign with flag overrides declares
+`campaign_flags: CampaignFlags` with `@campaign_options(...)` (`--campaign-file`,
+`--campaign`, `--rule`, `--channels`, `--segments`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import typer
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from agent.campaign import Campaign
     from agent.settings import Settings
     from segments.cohort_source import CohortSource
 
@@ -123,6 +126,18 @@ PolicyOpt = Annotated[
 SkipInvalidOpt = Annotated[
     bool, typer.Option("--skip-invalid", help="Continue with the valid rows of a bad cohort.")
 ]
+CampaignFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--campaign-file",
+        "--config",
+        help="Campaign YAML (rule, arms, channels, brand voice, ...). "
+        "--config is its old name, still accepted (deprecated).",
+    ),
+]
+CampaignNameOpt = Annotated[
+    str | None, typer.Option("--campaign", help="Campaign name (also the arms' salt).")
+]
 ReviewerOpt = Annotated[
     str | None,
     typer.Option(
@@ -179,6 +194,46 @@ class CohortFlags:
         )
 
 
+def parse_channels(value: str | None) -> list[str] | None:
+    """`email,sms` -> ['email', 'sms']."""
+    from agent.errors import WinbackError
+    from prompts.channels import CHANNELS
+
+    if value is None:
+        return None
+    channels = [c.strip().lower() for c in value.split(",") if c.strip()]
+    bad = [c for c in channels if c not in CHANNELS]
+    if bad or not channels:
+        raise WinbackError(
+            f"Unknown channel(s) in --channels: {', '.join(bad) or '(none given)'}",
+            "Use a comma-separated list of email, sms, push.",
+        )
+    return channels
+
+
+@dataclass(frozen=True)
+class CampaignFlags:
+    """The campaign file and the flags that override it."""
+
+    config: Path | None = None
+    campaign: str | None = None
+    rule: str | None = None
+    channels: str | None = None
+    segments: int | None = None
+
+    def load(self, **overrides: Any) -> Campaign:
+        """The campaign: the file (or defaults) with these flags and `overrides` over it."""
+        from agent.campaign import load_campaign
+
+        flags = {
+            "name": self.campaign,
+            "rule": self.rule,
+            "channels": parse_channels(self.channels),
+            "segments": self.segments,
+        }
+        return load_campaign(self.config, {**flags, **overrides})
+
+
 # the default of a flag group's parameter (`settings`, `cohort_flags`): its decorator replaces it
 FROM_FLAGS: Any = None
 
@@ -198,7 +253,14 @@ _COHORT_FLAGS: dict[str, tuple[Any, Any]] = {
     "table": (TableOpt, None),
     "query": (QueryOpt, None),
 }
-_GROUP_PARAMETERS = ("settings", "cohort_flags")
+_CAMPAIGN_FLAGS: dict[str, tuple[Any, Any]] = {
+    "config": (CampaignFileOpt, None),
+    "campaign": (CampaignNameOpt, None),
+    "rule": (RuleOpt, None),
+    "channels": (ChannelsOpt, None),
+    "segments": (SegmentsOpt, None),
+}
+_GROUP_PARAMETERS = ("settings", "cohort_flags", "campaign_flags")
 
 
 def _flag_group(
@@ -261,6 +323,12 @@ cohort_options = _flag_group(
     _COHORT_FLAGS,
     CohortFlags,
     "Replace the command's `cohort_flags` parameter by these flags (default: all of them).",
+)
+campaign_options = _flag_group(
+    "campaign_flags",
+    _CAMPAIGN_FLAGS,
+    CampaignFlags,
+    "Replace the command's `campaign_flags` parameter by these flags (default: all of them).",
 )
 
 

@@ -14,18 +14,16 @@ from rich.text import Text
 from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
-    ChannelsOpt,
+    CampaignFlags,
     CohortFlags,
     JsonOpt,
-    RuleOpt,
-    SegmentsOpt,
     SkipInvalidOpt,
+    campaign_options,
     cohort_options,
     settings_options,
 )
 from agent.errors import WinbackError
 from agent.run.progress import StageProgress
-from prompts.channels import CHANNELS
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -37,29 +35,6 @@ CohortArg = Annotated[
         help="Cohort file: .csv, .parquet or .jsonl (or use --sql).", show_default=False
     ),
 ]
-CampaignFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--campaign-file",
-        "--config",
-        help="Campaign YAML (rule, arms, channels, brand voice, ...). "
-        "--config is its old name, still accepted (deprecated).",
-    ),
-]
-
-
-def parse_channels(value: str | None) -> list[str] | None:
-    """`email,sms` -> ['email', 'sms']."""
-    if value is None:
-        return None
-    channels = [c.strip().lower() for c in value.split(",") if c.strip()]
-    bad = [c for c in channels if c not in CHANNELS]
-    if bad or not channels:
-        raise WinbackError(
-            f"Unknown channel(s) in --channels: {', '.join(bad) or '(none given)'}",
-            "Use a comma-separated list of email, sms, push.",
-        )
-    return channels
 
 
 def cohort_source(file: Path | None, flags: CohortFlags) -> CohortSource:
@@ -81,16 +56,11 @@ def cohort_source(file: Path | None, flags: CohortFlags) -> CohortSource:
 
 
 @settings_options()
+@campaign_options()
 @cohort_options()
 def run(
     file: CohortArg = None,
-    config: CampaignFileOpt = None,
-    campaign: Annotated[
-        str | None, typer.Option("--campaign", help="Campaign name (also the arms' salt).")
-    ] = None,
-    rule: RuleOpt = None,
-    channels: ChannelsOpt = None,
-    segments: SegmentsOpt = None,
+    campaign_flags: CampaignFlags = FROM_FLAGS,
     cohort_flags: CohortFlags = FROM_FLAGS,
     pushdown: Annotated[
         bool,
@@ -140,21 +110,11 @@ def run(
     per-user render -> guardrails -> queue. Re-running the same command resumes the
     batch: cached LLM replies, no duplicate drafts.
     """
-    from agent.campaign import load_campaign
     from agent.run.batch import run_batch
     from segments.cohort_validation import read_cohort
     from segments.suppression import read_contact_file
 
-    camp = load_campaign(
-        config,
-        {
-            "name": campaign,
-            "rule": rule,
-            "channels": parse_channels(channels),
-            "segments": segments,
-            "personalize_top": personalize_top,
-        },
-    )
+    camp = campaign_flags.load(personalize_top=personalize_top)
     source = cohort_source(file, cohort_flags)
     if pushdown and (source.sql_url is None or source.table is None):
         raise WinbackError(

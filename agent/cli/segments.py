@@ -16,16 +16,15 @@ from rich.text import Text
 from agent.cli.display import echo_json
 from agent.cli.options import (
     FROM_FLAGS,
-    ChannelsOpt,
+    CampaignFlags,
     CohortFlags,
     JsonOpt,
-    RuleOpt,
-    SegmentsOpt,
     SkipInvalidOpt,
+    campaign_options,
     cohort_options,
     settings_options,
 )
-from agent.cli.run import CampaignFileOpt, CohortArg, cohort_source, parse_channels
+from agent.cli.run import CohortArg, cohort_source
 from agent.run.progress import StageProgress
 
 if TYPE_CHECKING:
@@ -39,26 +38,21 @@ segments_app = typer.Typer(
 
 @segments_app.command("preview")
 @settings_options("provider", "model", "base_url", "local_model", "no_cache", "config_file")
+@campaign_options("config", "rule", "channels", "segments")
 @cohort_options("mapping")
 def preview(
     file: CohortArg = None,
-    config: CampaignFileOpt = None,
-    rule: RuleOpt = None,
-    channels: ChannelsOpt = None,
-    segments: SegmentsOpt = None,
+    campaign_flags: CampaignFlags = FROM_FLAGS,
     cohort_flags: CohortFlags = FROM_FLAGS,
     skip_invalid: SkipInvalidOpt = False,
     settings: Settings = FROM_FLAGS,
     as_json: JsonOpt = False,
 ) -> None:
     """Segments (name, size, traits, angle, incentive tier) and a checked sample per channel."""
-    from agent.campaign import load_campaign
     from agent.run.preview import preview_segments
     from segments.cohort_validation import read_cohort
 
-    camp = load_campaign(
-        config, {"rule": rule, "channels": parse_channels(channels), "segments": segments}
-    )
+    camp = campaign_flags.load()
     cohort = read_cohort(cohort_source(file, cohort_flags), skip_invalid=skip_invalid)
     with StageProgress(enabled=not as_json) as progress:
         result = preview_segments(cohort, camp, settings, progress=progress)
