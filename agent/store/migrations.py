@@ -41,12 +41,26 @@ def version_of(name: str) -> int:
     return int(name[1:].split("_", 1)[0])
 
 
+def _create_tables(conn: Connection, names: tuple[str, ...]) -> None:
+    """Create these tables of the current schema (those that do not exist yet)."""
+    schema.metadata.create_all(conn, tables=[schema.metadata.tables[name] for name in names])
+
+
+def _add_column(conn: Connection, table: str, column: str) -> None:
+    """Add the current schema's `table.column` unless the table has it.
+
+    m001 builds tables from the current schema, so a new database has it already.
+    """
+    if column in {c["name"] for c in inspect(conn).get_columns(table)}:
+        return
+    kind = schema.metadata.tables[table].c[column].type.compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+
+
 @migration
 def m001_initial_tables(conn: Connection) -> None:
     """batches, drafts, audit_log, contacts as of winback 0.1."""
-    schema.metadata.create_all(
-        conn, tables=[schema.metadata.tables[name] for name in schema.TABLES]
-    )
+    _create_tables(conn, schema.TABLES)
 
 
 @migration
@@ -86,39 +100,26 @@ def m002_audit_log_append_only(conn: Connection) -> None:
 @migration
 def m003_draft_personalization(conn: Connection) -> None:
     """drafts.personalization: the first name and values a reviewer's edit is re-checked with."""
-    if "personalization" in {c["name"] for c in inspect(conn).get_columns("drafts")}:
-        return  # m001 builds tables from the current schema, so a new database has it
-    column = schema.drafts.c.personalization
-    kind = column.type.compile(dialect=conn.dialect)
-    conn.execute(text(f"ALTER TABLE drafts ADD COLUMN personalization {kind}"))
+    _add_column(conn, "drafts", "personalization")
 
 
 @migration
 def m004_web_accounts_and_variant_decisions(conn: Connection) -> None:
     """The web app's accounts, sessions and login attempts; variant decisions; batches.run_by."""
-    if "run_by" not in {c["name"] for c in inspect(conn).get_columns("batches")}:
-        kind = schema.batches.c.run_by.type.compile(dialect=conn.dialect)
-        conn.execute(text(f"ALTER TABLE batches ADD COLUMN run_by {kind}"))
-    schema.metadata.create_all(
-        conn, tables=[schema.metadata.tables[name] for name in schema.WEB_TABLES]
-    )
+    _add_column(conn, "batches", "run_by")
+    _create_tables(conn, schema.WEB_TABLES)
 
 
 @migration
 def m005_outcomes_and_global_holdouts(conn: Connection) -> None:
     """Imported outcomes per (batch, user) and the users a batch held out for the global control."""
-    schema.metadata.create_all(
-        conn, tables=[schema.metadata.tables[name] for name in schema.LIFT_TABLES]
-    )
+    _create_tables(conn, schema.LIFT_TABLES)
 
 
 @migration
 def m006_draft_provenance(conn: Connection) -> None:
     """drafts.provenance: prompt version, model, candidates, revision and quality score."""
-    if "provenance" in {c["name"] for c in inspect(conn).get_columns("drafts")}:
-        return  # m001 builds tables from the current schema, so a new database has it
-    kind = schema.drafts.c.provenance.type.compile(dialect=conn.dialect)
-    conn.execute(text(f"ALTER TABLE drafts ADD COLUMN provenance {kind}"))
+    _add_column(conn, "drafts", "provenance")
 
 
 LATEST = max(version_of(name) for name, _ in MIGRATIONS)
