@@ -15,8 +15,8 @@ message is a violation exactly when its core is. The test split has its own
 frames, so no frame sentence of the test split was seen in training.
 
 The split is fixed by the core text: a test core is always test, a
-`source_train` core always train; a `source` core goes to dev when its hash
-falls in the lowest 20%. The old corpus
+`source_train` core always train (framed with more voices: `EXTRA_FRAMES`);
+a `source` core goes to dev when its hash falls in the lowest 20%. The old corpus
 (`corpus.jsonl`, tuned on by the word-list rules) joins train and the old
 holdout (`holdout.jsonl`) joins dev. Output, one JSON object per line:
 `guardrails/eval/corpus/{train,dev,test}.jsonl` with the guard-check message
@@ -81,6 +81,86 @@ TRAIN_FRAMES = {
         ["Abmelden", "Newsletter abbestellen"],
         ["Neu für dich", "Kurz notiert", "Diese Woche", "Wir vermissen dich"],
     ),
+}
+# more voices for the train-only cores (`source_train`), so the heads do not learn one
+# house style of greeting and footer as "clean"; added to TRAIN_FRAMES for those cores only
+# (dev keeps its frames, so it stays comparable)
+EXTRA_FRAMES = {
+    "en": (
+        [
+            "Hey there {n},",
+            "Good morning {n},",
+            "Dear {n},",
+            "{n}!",
+            "Hiya {n},",
+            "Welcome back {n}!",
+        ],
+        [
+            "Open the app to book.",
+            "Grab yours now.",
+            "Find out more on our website.",
+            "Thanks for being with us.",
+            "Happy training!",
+            "Questions? Just reply to this email.",
+            "Have a great week!",
+        ],
+        ["Reply STOP to unsubscribe", "Msg&data rates may apply. Reply STOP to end"],
+        [
+            "You're receiving this because you signed up. Unsubscribe.",
+            "Update your preferences or unsubscribe.",
+            "Not interested anymore? Unsubscribe in one click.",
+        ],
+        ["Your week ahead", "News from the club", "New in", "Quick update", "Good news"],
+    ),
+    "es": (
+        ["Buenas, {n}:", "Querida {n}:", "Hola de nuevo, {n},", "{n}, ¿cómo va?"],
+        [
+            "Entra en la app y reserva.",
+            "Descúbrelo en nuestra web.",
+            "¡Gracias por estar ahí!",
+            "¡Que tengas buena semana!",
+            "¿Dudas? Responde a este correo.",
+        ],
+        ["Para no recibir más SMS, responde BAJA", "BAJA al 25522"],
+        [
+            "Si no quieres recibir más correos, darse de baja aquí.",
+            "Gestiona tus preferencias o cancela la suscripción.",
+        ],
+        ["Lo nuevo de la semana", "Noticias del club", "Tenemos algo para ti", "¡Hola de nuevo!"],
+    ),
+    "fr": (
+        ["Hello {n} !", "Chère {n},", "Re-bonjour {n},", "Bonsoir {n},", "{n}, ça va ?"],
+        [
+            "Ouvre l'appli pour réserver.",
+            "Découvre tout sur notre site.",
+            "Merci d'être là !",
+            "Belle semaine !",
+            "Une question ? Réponds à cet e-mail.",
+        ],
+        ["STOP au 38383", "Pour ne plus recevoir de SMS, envoie STOP"],
+        [
+            "Tu ne veux plus de nos e-mails ? Se désabonner ici.",
+            "Gérer mes préférences. Désinscription",
+        ],
+        ["Les nouveautés de la semaine", "Des nouvelles du club", "On a pensé à toi"],
+    ),
+    "de": (
+        ["Liebe {n},", "Guten Morgen {n},", "Hallo nochmal {n},", "Na {n},"],
+        [
+            "Öffne die App und buche.",
+            "Alles Weitere auf unserer Website.",
+            "Danke, dass du dabei bist!",
+            "Schöne Woche!",
+            "Fragen? Antworte einfach auf diese Mail.",
+        ],
+        ["Abmelden: STOP an 33111", "STOP an 44844 senden zum Abbestellen"],
+        ["Keine E-Mails mehr? Hier abmelden.", "Einstellungen verwalten. Abmelden"],
+        ["Neu diese Woche", "News aus dem Studio", "Wir haben was für dich"],
+    ),
+}
+MORE_FRAMES = {
+    lang: tuple(a + b for a, b in zip(TRAIN_FRAMES[lang], EXTRA_FRAMES[lang], strict=True))
+    for lang in TRAIN_FRAMES
 }
 TEST_FRAMES = {
     "en": (
@@ -187,7 +267,7 @@ def build() -> dict[str, list[dict]]:
     seen: set[str] = set()
     for folder, frames, fixed in (
         (EVAL / "source", TRAIN_FRAMES, None),
-        (EVAL / "source_train", TRAIN_FRAMES, "train"),
+        (EVAL / "source_train", MORE_FRAMES, "train"),
         (EVAL / "source_test", TEST_FRAMES, "test"),
     ):
         for core in read_cores(folder):

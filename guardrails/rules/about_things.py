@@ -38,7 +38,8 @@ NOUNS = (
     r"cafe|café|bar|bakery|deli|kitchen|restaurant|hampers?|lights|decorations|tableware|"
     r"parking|bays?|spaces?|toilets?|lifts?|assistance|services?|"
     r"shoppers|customers|athletes|players|rugby|basketball|tennis|football|sports?|"
-    r"league|tournament|"
+    r"league|tournament|bagels|breads?|cakes?|pastries|pizzas?|burgers?|sandwiches|wines?|"
+    r"cheeses?|sushi|rolls|platters?|dinners?|brunch|treats|sweets|chocolates?|"
     # media
     r"podcast|podcasts|documentar(?:y|ies)|series|films?|movies?|shows?|drama|dramas|"
     r"season|episodes?|titles|books?|fans|charit(?:y|ies)|"

