@@ -141,8 +141,9 @@ def show(summary: dict, console: Console) -> None:
         f"LLM: {escape(llm['model'])} ({escape(llm['provider'])}), {llm['calls']} calls "
         f"(at most {quality.get('llm_call_bound', '?')}), {llm['cached_calls']} cached"
     )
-    if summary["model_budget"]["note"]:
-        console.print(escape(summary["model_budget"]["note"]))
+    budget_note = (summary.get("model_budget") or {}).get("note")
+    if budget_note:
+        console.print(escape(budget_note))
     if llm["provider"] == "local":
         console.print(
             "For copy a brand would send, switch to a capable model (README: 'Use another "
