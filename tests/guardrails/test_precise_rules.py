@@ -57,6 +57,24 @@ ROWS = [
     ("MS Teams links for online classes are in the app.", []),
     ("Watch the wheelchair rugby final live this weekend.", []),
     ("Our app shows your boarding pass offline.", []),
+    # countdowns in minutes however phrased, in four languages; lengths of things are not
+    ("Price goes back up in 20 minutes.", [("creepy_urgency", "up in 20 minutes")]),
+    ("Tick tock: 10 minutes to claim it.", [("creepy_urgency", "10 minutes to claim")]),
+    ("Tu plaza se libera en 15 minutos.", [("creepy_urgency", "se libera en 15 minutos")]),
+    ("Ta place disparaît dans 9 minutes.", [("creepy_urgency", "disparaît dans 9 minutes")]),
+    ("Dein Rabatt stirbt in 8 Minuten.", [("creepy_urgency", "stirbt in 8 Minuten")]),
+    ("Get fit in only 20 minutes a day.", []),
+    ("Un entrenamiento de solo 20 minutos.", []),
+    ("Delivery in 25 minutes or your next one's free.", []),
+    # giving up, said as a question
+    ("Quitting already?", [("creepy_shaming", "Quitting already")]),
+    ("¿Ya te rindes?", [("creepy_shaming", "Ya te rindes")]),
+    # the reader's state in Spanish, French and German; the same words about a show are not
+    ("Gerade zwischen zwei Jobs? Trainiere weiter.", [("creepy_financial", "zwischen zwei Jobs")]),
+    ("Après ton séjour derrière les barreaux, reprends.", [("creepy_criminal", "derrière les barreaux")]),
+    ("Documental sobre la vida en una cárcel de mujeres.", []),
+    ("Con tus años, mejor la clase suave.", [("creepy_age", "Con tus años")]),
+    ("Seit der Trennung: nimm dir Zeit.", [("creepy_family", "Seit der Trennung")]),
     ("Our app shows you stayed late.", [("creepy_surveillance", "Our app shows")]),
 ]
 
