@@ -71,7 +71,10 @@ ROWS = [
     ("¿Ya te rindes?", [("creepy_shaming", "Ya te rindes")]),
     # the reader's state in Spanish, French and German; the same words about a show are not
     ("Gerade zwischen zwei Jobs? Trainiere weiter.", [("creepy_financial", "zwischen zwei Jobs")]),
-    ("Après ton séjour derrière les barreaux, reprends.", [("creepy_criminal", "derrière les barreaux")]),
+    (
+        "Après ton séjour derrière les barreaux, reprends.",
+        [("creepy_criminal", "derrière les barreaux")],
+    ),
     ("Documental sobre la vida en una cárcel de mujeres.", []),
     ("Con tus años, mejor la clase suave.", [("creepy_age", "Con tus años")]),
     ("Seit der Trennung: nimm dir Zeit.", [("creepy_family", "Seit der Trennung")]),
