@@ -37,13 +37,14 @@ from agent.campaign import Campaign
 from agent.llm.usage import MIN_HISTORY, Speed, fit_speed, stored_replies
 from agent.settings import Settings
 
-# (input, output) tokens per call by kind, from the recorded cassettes (embedded model)
+# (input, output) tokens per call by kind: means over the recorded cassettes (embedded
+# model, 82 replies, re-recorded after the reply schemas bounded each call's list)
 TYPICAL_TOKENS: dict[str, tuple[int, int]] = {
-    "segments": (2000, 900),
-    "email": (500, 250),
-    "sms": (300, 120),
-    "push": (300, 120),
-    "personal": (350, 50),
+    "segments": (1400, 70),
+    "email": (550, 135),
+    "sms": (260, 130),
+    "push": (300, 100),
+    "personal": (340, 30),
 }
 # asks per (segment, channel) job and for the segment plans, measured (README
 # 'Estimates and progress'): the embedded SmolLM2-135M's plans always fail their
