@@ -71,6 +71,7 @@ ROWS = [
     ("¿Ya te rindes?", [("creepy_shaming", "Ya te rindes")]),
     # the reader's state in Spanish, French and German; the same words about a show are not
     ("Gerade zwischen zwei Jobs? Trainiere weiter.", [("creepy_financial", "zwischen zwei Jobs")]),
+    ("Between paychecks right now? We can wait.", [("creepy_financial", "Between paychecks")]),
     (
         "Après ton séjour derrière les barreaux, reprends.",
         [("creepy_criminal", "derrière les barreaux")],
