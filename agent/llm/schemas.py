@@ -5,9 +5,10 @@ numbers; unique names; every cluster covered) is checked in
 `agent.llm.output_checks`. Prompt files name these classes in `output_schema:`.
 
 Lists and strings must not be empty, so a local model's grammar cannot answer
-`{"variants": []}` (the 135M model did, for every segment plan). `sized`
+`{"variants": []}` and be re-asked (the 135M model did, often). `sized`
 narrows a schema's list to the number of items one call asks for, so the
-grammar stops a runaway list. Strings have no `maxLength`: llama.cpp's grammar
+grammar stops a runaway list; the segment plans' call alone allows an empty
+list, the short answer of a model that cannot plan. Strings have no `maxLength`: llama.cpp's grammar
 sampler slows from ~15 ms to ~240 ms a token under long bounded repetitions
 (measured); length is the guardrails' job (push title 50, subject 78).
 """
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Field, create_model
 IncentiveTier = Literal["none", "low", "medium", "high"]
 
 
-def text(description: str | None = None) -> object:
+def nonempty(description: str | None = None) -> object:
     """A non-empty string field."""
     return Field(min_length=1, description=description)
 
@@ -34,18 +35,18 @@ class SegmentPlan(BaseModel):
     """A marketer's description of one behavioural cluster."""
 
     cluster_id: int = Field(description="the cluster_id from the profile")
-    name: str = text("2-4 word segment name, e.g. 'Silent loyalists'")
-    description: str = text("one sentence: who they are")
-    defining_traits: list[Annotated[str, text()]] = Field(
+    name: str = nonempty("2-4 word segment name, e.g. 'Silent loyalists'")
+    description: str = nonempty("one sentence: who they are")
+    defining_traits: list[Annotated[str, nonempty()]] = Field(
         min_length=1, max_length=4, description="2-4 short traits from the profile"
     )
-    pain_points: list[Annotated[str, text()]] = Field(
+    pain_points: list[Annotated[str, nonempty()]] = Field(
         min_length=1, max_length=3, description="1-3 likely reasons they drifted"
     )
-    tone: str = text("tone of voice, e.g. 'warm and appreciative'")
-    message_angle: str = text("the angle the message should take")
+    tone: str = nonempty("tone of voice, e.g. 'warm and appreciative'")
+    message_angle: str = nonempty("the angle the message should take")
     incentive_tier: IncentiveTier
-    rationale: str = text("why this plan fits the numbers")
+    rationale: str = nonempty("why this plan fits the numbers")
 
 
 class SegmentPlans(BaseModel):
@@ -57,10 +58,10 @@ class SegmentPlans(BaseModel):
 class EmailVariant(BaseModel):
     """One e-mail template."""
 
-    subject: str = text()
-    preheader: str = text()
-    body: str = text()
-    call_to_action: str = text()
+    subject: str = nonempty()
+    preheader: str = nonempty()
+    body: str = nonempty()
+    call_to_action: str = nonempty()
 
 
 class EmailVariants(BaseModel):
@@ -72,7 +73,7 @@ class EmailVariants(BaseModel):
 class SmsVariant(BaseModel):
     """One SMS template."""
 
-    text: str = text()
+    text: str = nonempty()
 
 
 class SmsVariants(BaseModel):
@@ -84,8 +85,8 @@ class SmsVariants(BaseModel):
 class PushVariant(BaseModel):
     """One push notification template."""
 
-    title: str = text()
-    body: str = text()
+    title: str = nonempty()
+    body: str = nonempty()
 
 
 class PushVariants(BaseModel):
@@ -97,7 +98,7 @@ class PushVariants(BaseModel):
 class PersonalTouch(BaseModel):
     """One personal opening sentence (a template) for one member."""
 
-    opening: str = text("one short sentence, may use the allowed placeholders")
+    opening: str = nonempty("one short sentence, may use the allowed placeholders")
 
 
 SCHEMAS: dict[str, type[BaseModel]] = {
