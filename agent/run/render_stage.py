@@ -3,9 +3,12 @@
 Treatment users get their segment's variants, assigned deterministically and
 balanced within the segment (`agent.drafts.assignment`); a user whose
 assigned variant needs a value they lack gets the segment's next variant
-that renders for them. Baseline users get the human-written copy (with or
-without an incentive). No LLM is involved: templates are compiled once and
-rendered for many users at a time (`agent.drafts.render.render_group`).
+that renders for them; one without an offer (withdrawn by the budget or an
+eligibility rule) for whom no variant renders, because each says
+`{{ incentive }}`, gets the brand's no-offer copy, recorded as that variant.
+Baseline users get the human-written copy (with or without an incentive). No
+LLM is involved: templates are compiled once and rendered for many users at a
+time (`agent.drafts.render.render_group`).
 Control users get nothing here, ever.
 """
 
@@ -98,6 +101,10 @@ def render_drafts(
                 salt=f"{campaign.name}:{channel}",
                 weights=weights,
             )
+            # a treatment user without an offer (budget, eligibility) whose segment's
+            # variants all say {{ incentive }} gets the brand's no-offer copy, marked
+            no_offer = [baseline[channel]] if channel in baseline else []
+            has_offer = incentives["incentive"].notna()
             for cid in sorted(labels.loc[treat].unique()):
                 templates = templates_by_segment.get((int(cid), channel), [])
                 for number in range(0, len(templates) + 1):
@@ -105,7 +112,12 @@ def render_drafts(
                     if len(idx) == 0:
                         continue
                     order = templates[number - 1 :] + templates[: number - 1] if number else []
-                    drafts += rows.drafts(idx, order, channel, "treatment", names.get(int(cid)))
+                    offered = has_offer.loc[idx].to_numpy()
+                    for part, fallback in ((idx[offered], []), (idx[~offered], no_offer)):
+                        if len(part):
+                            drafts += rows.drafts(
+                                part, order + fallback, channel, "treatment", names.get(int(cid))
+                            )
             base = frame.index[(arms == "baseline") & ok]
             has_incentive = incentives.loc[base, "incentive"].notna()
             for with_incentive in (True, False):
