@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from agent.llm.local_server import BUNDLED_MODEL_ALIAS
+from agent.llm.local_server import runs_bundled_model
 from guardrails.judge import CATEGORIES, JudgeFinding, TemplateJudge, judge_enabled
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def template_judge(
     """The per-template, cached judge for a batch, or None when it must not run."""
     # `auto` leaves the judge off for the bundled 135M model however it is reached (embedded
     # server, or the same model served elsewhere): it cannot judge, only add noise or fail
-    embedded = llm.provider == "local" or llm.model == BUNDLED_MODEL_ALIAS
+    embedded = runs_bundled_model(llm.provider, llm.model)
     if not judge_enabled(mode, embedded=embedded):
         return None
     return TemplateJudge(llm_judge(llm), f"{llm.provider}:{llm.model}", cache_path)

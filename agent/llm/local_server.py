@@ -89,6 +89,11 @@ def port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def runs_bundled_model(provider: str, model: str | None) -> bool:
+    """The embedded server, or the bundled 135M model served elsewhere under its alias."""
+    return provider == "local" or model == BUNDLED_MODEL_ALIAS
+
+
 def server_environment() -> dict[str, str]:
     """The server's environment: OpenMP threads sleep instead of spinning while they wait.
 

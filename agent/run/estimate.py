@@ -223,6 +223,11 @@ def typical_tokens(history: list[dict[str, Any]]) -> dict[str, tuple[float, floa
     return sizes
 
 
+def segment_asks(provider: str, settings: Settings) -> float:
+    """Expected asks for the segment plans: as measured, within the re-ask limit."""
+    return min(EXPECTED_SEGMENT_ASKS.get(provider, 1.0), 1 + settings.llm_retries)
+
+
 def estimate_calls(
     work: Workload, campaign: Campaign, settings: Settings, provider: str
 ) -> dict[str, float]:
@@ -232,7 +237,7 @@ def estimate_calls(
     expected_per_job = min(EXPECTED_ASKS_PER_JOB.get(provider, 1.3), max_per_job)
     jobs = sum(work.jobs.values())
     synth = 1 if work.segments else 0
-    expected_synth = synth * min(EXPECTED_SEGMENT_ASKS.get(provider, 1.0), per_ask)
+    expected_synth = synth * segment_asks(provider, settings)
     return {
         "min": synth + jobs + work.personal,
         "expected": round(expected_synth + jobs * expected_per_job + work.personal, 1),
@@ -247,10 +252,10 @@ def estimate_run(
     """The estimate for running `campaign` on `cohort` (module doc); `probe` may call the model."""
     from agent.llm.client import LLM
     from agent.llm.endpoint import choose_endpoint
-    from agent.llm.local_server import BUNDLED_MODEL_ALIAS
+    from agent.llm.local_server import runs_bundled_model
 
     choice = choose_endpoint(settings)
-    bundled = choice.provider == "local" or choice.model == BUNDLED_MODEL_ALIAS
+    bundled = runs_bundled_model(choice.provider, choice.model)
     kind = "local" if bundled else choice.provider
     work = workload(cohort, campaign, settings)
     calls = estimate_calls(work, campaign, settings, kind)
@@ -261,7 +266,7 @@ def estimate_run(
         speed, history = measure_speed(settings)
     sizes = typical_tokens(history)
     per_job = calls["expected_asks_per_job"]
-    synth_asks = min(EXPECTED_SEGMENT_ASKS.get(kind, 1.0), 1 + settings.llm_retries)
+    synth_asks = segment_asks(kind, settings)
     parts = [(synth_asks if work.segments else 0.0, sizes["segments"])]
     parts += [(n * per_job, sizes[ch]) for ch, n in work.jobs.items()]
     parts += [(float(work.personal), sizes["personal"])]

@@ -84,6 +84,7 @@ def render_drafts(
     )
     rows = _UserRows(frame, values, incentives)
     drafts: list[Draft] = []
+    has_offer = incentives["incentive"].notna()
     with progress.stage("render", total=len(campaign.channels)) as task:
         for channel in campaign.channels:
             ok = channel_ok[channel]
@@ -104,7 +105,6 @@ def render_drafts(
             # a treatment user without an offer (budget, eligibility) whose segment's
             # variants all say {{ incentive }} gets the brand's no-offer copy, marked
             no_offer = [baseline[channel]] if channel in baseline else []
-            has_offer = incentives["incentive"].notna()
             for cid in sorted(labels.loc[treat].unique()):
                 templates = templates_by_segment.get((int(cid), channel), [])
                 for number in range(0, len(templates) + 1):
@@ -119,9 +119,9 @@ def render_drafts(
                                 part, order + fallback, channel, "treatment", names.get(int(cid))
                             )
             base = frame.index[(arms == "baseline") & ok]
-            has_incentive = incentives.loc[base, "incentive"].notna()
+            offered_base = has_offer.loc[base].to_numpy()
             for with_incentive in (True, False):
-                idx = base[has_incentive.to_numpy() == with_incentive]
+                idx = base[offered_base == with_incentive]
                 if len(idx) == 0:
                     continue
                 key = f"{channel}_with_incentive" if with_incentive else channel
