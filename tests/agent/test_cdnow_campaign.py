@@ -57,6 +57,8 @@ IDENTITY = {
     "mailchimp": ["Email Address", "First Name", "User ID"],
     "generic": ["user_id", "channel", "address", "subject", "body"],
 }
+# the README's message columns, written out on purpose: importing ESP_MESSAGE_KEYS
+# (agent/store/export_presets.py) would check the export against itself
 MESSAGE = [
     "subject",
     "preheader",
