@@ -16,22 +16,30 @@ and PostgreSQL (a team: several reviewers and workers at once). Modules:
 The run orchestration needs only the names re-exported here.
 """
 
-from agent.store.batches import BatchStart, finish_batch, get_batch, list_batches, start_batch
-from agent.store.contacts import recent_contacts
-from agent.store.drafts import existing_keys, get_draft, insert_drafts, list_drafts
-from agent.store.engine import open_store, open_store_for
+# Loaded on first use (PEP 562): `agent.store.rows` alone (the CLI's JSON output) must not
+# pull in SQLAlchemy, the schema and, through the arms, SciPy.
+_HOME = {
+    "BatchStart": "batches",
+    "finish_batch": "batches",
+    "get_batch": "batches",
+    "list_batches": "batches",
+    "start_batch": "batches",
+    "recent_contacts": "contacts",
+    "existing_keys": "drafts",
+    "get_draft": "drafts",
+    "insert_drafts": "drafts",
+    "list_drafts": "drafts",
+    "open_store": "engine",
+    "open_store_for": "engine",
+}
+__all__ = sorted(_HOME)
 
-__all__ = [
-    "BatchStart",
-    "existing_keys",
-    "finish_batch",
-    "get_batch",
-    "get_draft",
-    "insert_drafts",
-    "list_batches",
-    "list_drafts",
-    "open_store",
-    "open_store_for",
-    "recent_contacts",
-    "start_batch",
-]
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'agent.store' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"agent.store.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
