@@ -123,8 +123,21 @@ def arm_expression(
 ) -> sa.ColumnElement:
     """A SQL CASE giving 'control', 'baseline' or 'treatment' for each row, as `assign_arms`."""
     check_arm_settings(salt, control, baseline)
+    digest = user_digest(user_id, salt=salt)
+    return arm_of_digest(digest, control=control, baseline=baseline, dialect=dialect)
+
+
+def user_digest(user_id: sa.ColumnElement, *, salt: str) -> sa.ColumnElement:
+    """The first 16 hex digits of sha256(salt, 0x1f, user id): compute it once per row (a
+    subquery) and compare it with `arm_of_digest`, or the CASE hashes twice."""
+    return arm_digest(sa.literal(salt, sa.String()), user_id)
+
+
+def arm_of_digest(
+    digest: sa.ColumnElement, *, control: float, baseline: float, dialect: str
+) -> sa.ColumnElement:
+    """The arm of a user whose `user_digest` is `digest` (settings checked by the caller)."""
     t_control, t_baseline = arm_thresholds(control, baseline)
-    digest = arm_digest(sa.literal(salt, sa.String()), user_id)
     return sa.case(
         (_below(digest, t_control, dialect), sa.literal("control")),
         (_below(digest, t_baseline, dialect), sa.literal("baseline")),

@@ -1,0 +1,76 @@
+"""COPY brings back exactly what a cursor would: awkward values, chunking and errors."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from segments.pg_copy import copy_chunks, copy_supported
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("warehouse", ["postgresql"], indirect=True),
+]
+
+ROWS = [
+    # id with zeros, text with a comma, quote, newline; empty vs NULL; bool with NULL
+    ("00123", 'a, "quoted"\nline', "", True, 1.5, math.nan, 3,
+     datetime(2024, 6, 1, 12, 30, 1, 250000, tzinfo=UTC), datetime(2024, 6, 1, 8),
+     date(2024, 1, 2)),
+    ("ü-ñ-✓", None, None, None, math.inf, -math.inf, None, None, None, None),
+    ("7", "NA", "null", False, 0.1 + 0.2, 2.0, 0, datetime(1999, 12, 31, 23, 59, tzinfo=UTC),
+     datetime(2030, 1, 1), date(2030, 1, 1)),
+]  # fmt: skip
+COLUMNS = ["uid", "note", "blank", "flag", "x", "y", "n", "at", "naive", "day"]
+
+
+@pytest.fixture
+def table(warehouse):
+    meta = sa.MetaData()
+    t = sa.Table(
+        "things", meta,
+        sa.Column("uid", sa.Text), sa.Column("note", sa.Text), sa.Column("blank", sa.Text),
+        sa.Column("flag", sa.Boolean), sa.Column("x", sa.Float), sa.Column("y", sa.Float),
+        sa.Column("n", sa.Integer), sa.Column("at", sa.DateTime(timezone=True)),
+        sa.Column("naive", sa.DateTime), sa.Column("day", sa.Date),
+    )  # fmt: skip
+    meta.create_all(warehouse.engine)
+    with warehouse.engine.begin() as conn:
+        conn.execute(sa.insert(t), [dict(zip(COLUMNS, r, strict=True)) for r in ROWS])
+    return warehouse.engine, t
+
+
+def test_copy_gives_the_values_a_cursor_gives(table) -> None:
+    engine, t = table
+    assert copy_supported(engine)
+    query = sa.select(t, (t.c.n > 1).label("big"), sa.literal("p").label("lit")).order_by(t.c.uid)
+    with engine.connect() as conn:
+        copied = pd.concat(list(copy_chunks(conn, query, chunk_size=2)), ignore_index=True)
+        fetched = pd.DataFrame.from_records(conn.execute(query).fetchall(), columns=copied.columns)
+    assert len(copied) == 3
+    for col in copied.columns:
+        for got, want in zip(copied[col], fetched[col], strict=True):
+            if want is None or (not isinstance(want, str) and pd.isna(want)):
+                assert got is None or pd.isna(got), (col, got)
+            elif isinstance(want, datetime | date):
+                assert pd.Timestamp(got) == pd.Timestamp(want), (col, got, want)
+            else:
+                assert got == want and type(got) in (type(want), str), (col, got, want)
+    assert copied.loc[copied.uid == "00123", "blank"].item() == ""  # empty is not NULL
+    assert copied.loc[copied.uid == "7", "note"].item() == "NA"  # no default NA words
+
+
+def test_a_database_error_during_copy_names_the_database(table) -> None:
+    engine, t = table
+    query = sa.select((sa.cast(t.c.note, sa.Integer)).label("bad"))
+    with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="invalid input syntax"):
+        list(copy_chunks(conn, query, chunk_size=10))
+
+
+def test_only_psycopg3_postgresql_uses_copy(warehouse, tmp_path) -> None:
+    assert not copy_supported(sa.create_engine(f"duckdb:///{tmp_path / 'w.duckdb'}"))
+    assert not copy_supported(sa.create_engine(f"sqlite:///{tmp_path / 'w.db'}"))
