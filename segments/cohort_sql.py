@@ -89,6 +89,14 @@ def database_errors(source: str) -> Iterator[None]:
         ) from exc
 
 
+def without_jit(conn: sa.Connection) -> None:
+    """PostgreSQL: no JIT for this session. A full scan of a big table looks expensive
+    enough to the planner to compile the expressions, which cost 1.2 s of a 3.5 s count
+    over 10 million rows and saves less than that."""
+    if conn.dialect.name == "postgresql" and (conn.dialect.server_version_info or (0,)) >= (11,):
+        conn.exec_driver_sql("SET jit = off")
+
+
 def read_sql(url: str, *, table: str | None, query: str | None, log: ProblemLog) -> LoadedCohort:
     """A table or a query through a SQLAlchemy URL; rows are numbered from 1 in result order."""
     if bool(table) == bool(query):

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from segments.cohort_loaders import load_mapping
 from segments.cohort_schema import COLUMNS, REQUIRED
 from segments.cohort_source import CohortSource
-from segments.cohort_sql import database_errors, open_engine, reflect_table
+from segments.cohort_sql import database_errors, open_engine, reflect_table, without_jit
 from segments.duckdb_cohort_check import WHITESPACE
 from segments.rule_sql import compile_rule, sql_rule_type
 from segments.rule_tokens import RuleError
@@ -104,6 +104,7 @@ def check_table_in_database(source: CohortSource, rule: str | None):  # -> Cohor
         return None
     try:
         with database_errors(source.label), engine.connect() as conn:
+            without_jit(conn)
             table = reflect_table(conn, source.table, source.sql_url)
             known = {k.lower(): k for k in COLUMNS}
             columns: dict[str, sa.Column] = {}

@@ -38,7 +38,7 @@ from segments.arm_sql import arm_of_digest, user_digest
 from segments.cohort_loaders import load_mapping
 from segments.cohort_schema import COLUMNS, REQUIRED
 from segments.cohort_source import CohortSource
-from segments.cohort_sql import database_errors, open_engine, reflect_table
+from segments.cohort_sql import database_errors, open_engine, reflect_table, without_jit
 from segments.errors import SegmentsError
 from segments.experiment_arms import ARMS, check_arm_settings, sample_ratio_mismatch
 from segments.pg_copy import copy_chunks, copy_supported
@@ -243,11 +243,3 @@ def _counts(conn, table, matched, reasons, keep, digest, arm) -> dict[str, int]:
     cols += [sa.func.count().filter(hashed, arm(sub.c.digest) == a).label(f"arm_{a}") for a in ARMS]
     row = conn.execute(sa.select(*cols).select_from(sub)).one()
     return {k: int(v) for k, v in row._mapping.items()}
-
-
-def without_jit(conn: sa.Connection) -> None:
-    """PostgreSQL: no JIT for this session. A full scan of a big table looks expensive
-    enough to the planner to compile the expressions, which cost 1.2 s of a 3.5 s count
-    over 10 million rows and saves less than that."""
-    if conn.dialect.name == "postgresql" and (conn.dialect.server_version_info or (0,)) >= (11,):
-        conn.exec_driver_sql("SET jit = off")
