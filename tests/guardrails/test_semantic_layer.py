@@ -36,25 +36,20 @@ def codes(text: str, **kw) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        (
+        (  # a bad knee on the stairs: health or mobility, either names it
             "Hey Jo, is that dodgy knee of yours still slowing you down on the stairs?",
-            "semantic_health",
+            ("semantic_health", "semantic_disability"),
         ),
         (
             "Your phone shows you walked by the club at 6:40 yesterday without coming in.",
             "semantic_surveillance",
         ),
-        pytest.param(
-            "Between paychecks right now? We can wait for your fee.",
-            "semantic_financial",
-            marks=pytest.mark.xfail(
-                strict=True, reason="known miss of the meaning check; the rules catch it"
-            ),
-        ),
+        ("Between paychecks right now? We can wait for your fee.", "semantic_financial"),
     ],
 )
 def test_paraphrased_violations_are_flagged(text, code):
-    assert code in codes(text)
+    wanted = code if isinstance(code, tuple) else (code,)
+    assert set(wanted) & set(codes(text)), codes(text)
 
 
 @pytest.mark.parametrize(
