@@ -20,7 +20,6 @@ from segments.cohort_parquet import read_parquet_file
 from segments.cohort_problems import ProblemLog
 from segments.cohort_schema import COLUMNS
 from segments.cohort_source import CohortSource, LoadedCohort
-from segments.cohort_sql import read_sql
 from segments.errors import SegmentsError
 
 FORMATS = {
@@ -107,6 +106,8 @@ def load_cohort(source: CohortSource, log: ProblemLog) -> LoadedCohort:
     """Read any supported source, rename its columns, and record load problems in `log`."""
     mapping = load_mapping(source.mapping)
     if source.sql_url:
+        from segments.cohort_sql import read_sql  # SQLAlchemy (0.13 s) only for SQL sources
+
         loaded = read_sql(source.sql_url, table=source.table, query=source.query, log=log)
     elif source.path is None:
         raise SegmentsError("No cohort given", "Pass a FILE, or --sql URL with --table or --query.")
