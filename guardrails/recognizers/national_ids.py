@@ -73,12 +73,19 @@ class FrenchNirRecognizer(DeclaredPatternRecognizer):
 
     ENTITY = "NATIONAL_ID"
     CASE_SENSITIVE = True
+    # single words: Presidio's context check compares one token at a time, so
+    # "sécurité sociale" as a phrase never matched
     CONTEXT: ClassVar[list[str]] = [
-        "sécurité sociale",
-        "securite sociale",
+        "sécurité",
+        "securite",
+        "sociale",
+        "sécu",
+        "secu",
         "nir",
-        "social security",
+        "social",
+        "security",
         "insee",
+        "vitale",
     ]
 
     PATTERNS: ClassVar[list[Pattern]] = [

@@ -49,6 +49,11 @@ ROWS = [
     ("Tu DNI 12345678Z quedó registrado.", [("pii_national_id", "12345678Z")]),
     ("NIE X1234567L verificado.", [("pii_national_id", "X1234567L")]),
     ("Numéro 1 85 05 78 006 084 91 enregistré.", [("pii_national_id", "1 85 05 78 006 084 91")]),
+    (  # a wrong key still blocks next to the words that name it
+        "Votre numéro de sécurité sociale 1 84 12 75 108 055 42 est enregistré.",
+        [("pii_national_id", "1 84 12 75 108 055 42")],
+    ),
+    ("Ton n° de sécu : 184127510805542.", [("pii_national_id", "184127510805542")]),
     ("Deine Steuer-ID 65929970489 wurde geprüft.", [("pii_national_id", "65929970489")]),
     # every card brand, grouped any way
     ("We charged 2223 0031 2200 3222 today.", [("pii_card_number", "2223 0031 2200 3222")]),
