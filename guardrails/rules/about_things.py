@@ -11,8 +11,9 @@ by one does not generalize, so this module recognizes the two shapes instead:
   and sentence punctuation are not): `<term> [-word|word|, word]{0,3} <noun>`;
 - the term is the subject of a *media noun* that comes before it in the same
   clause: `<film|series|podcast|...> about|on ... <term>`, within six words
-  (a drama about a divorce). "for" is not enough: "films for the freshly
-  divorced" targets the reader.
+  (a drama about a divorce), or with any other words between, within ten
+  ("a documentary series follows life inside a women's prison"). "for" is not
+  enough: "films for the freshly divorced" targets the reader.
 
 Thing nouns are products, venues, menus, media and programmes in English,
 Spanish, French and German. A sentence that addresses the reader in the
@@ -40,6 +41,8 @@ NOUNS = (
     r"shoppers|customers|athletes|players|rugby|basketball|tennis|football|sports?|"
     r"league|tournament|bagels|breads?|cakes?|pastries|pizzas?|burgers?|sandwiches|wines?|"
     r"cheeses?|sushi|rolls|platters?|dinners?|brunch|treats|sweets|chocolates?|"
+    r"grills?|skewers|wraps?|curr(?:y|ies)|kebabs?|steaks?|noodles|tacos|salads?|soups?|"
+    r"stews?|mains|starters|recipes?|food|foods|cuisine|selection|choices|alternatives|"
     # media
     r"podcast|podcasts|documentar(?:y|ies)|series|films?|movies?|shows?|drama|dramas|"
     r"season|episodes?|titles|books?|fans|charit(?:y|ies)|"
@@ -66,6 +69,12 @@ BEFORE = re.compile(
     rf"(?:\s+(?!{READER_WORDS}\b)[\w'’-]+){{0,6}}?\s*$",
     re.IGNORECASE,
 )
+# a show named earlier in the clause, whatever the verb: "a documentary series follows life
+# inside a women's prison" (not "for": "films for the freshly divorced" targets the reader)
+MEDIA_EARLIER = re.compile(
+    rf"\b(?:{MEDIA})\b(?:\s+(?!(?:for|para|pour|für)\b)[\w'’-]+){{1,10}}?\s*$",
+    re.IGNORECASE,
+)
 SECOND_PERSON = re.compile(
     r"\b(?:you|your|yours|yourself|you're|you’re|u|tu|tus|te|ti|usted|toi|ton|ta|tes|vous|votre|"
     r"vos|du|dich|dir|dein|deine|deinen|deiner|sie|ihr|ihre)\b",
@@ -86,7 +95,7 @@ def about_a_thing(text: str, start: int, end: int) -> bool:
         return False  # "picked for you", "your diabetic box": the reader is in the sentence
     clause_start = max(text.rfind(c, 0, start) for c in ".!?;:\n") + 1
     before = text[clause_start:start]
-    if BEFORE.search(before) or BEFORE_ADJ.search(before):
+    if BEFORE.search(before) or BEFORE_ADJ.search(before) or MEDIA_EARLIER.search(before):
         return True
     clause_end = min([i for i in (text.find(c, end) for c in ".!?;:\n") if i >= 0] or [len(text)])
     return bool(AFTER.match(text[end:clause_end]))

