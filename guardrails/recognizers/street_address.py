@@ -13,7 +13,9 @@ prices and counts never match:
   ("14 rue de la Paix"), optionally ", 75002 Paris";
 - Spanish: Calle/Avenida/Paseo/Plaza/... a name, then the number
   ("Calle Mayor 12", "Avenida de la Constitución 45"), floor and door
-  ("3º B") and postcode optional.
+  ("3º B") and postcode optional;
+- any of these without a street word when a house number, a comma and a
+  5-digit postcode with its town follow ("Am Markt 3a, 80331 München").
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ ES_STREET = (
     r"(?:\s+(?:(?:de|del|la)\s+)*[A-ZÁÉÍÓÚÑ][\wáéíóúñ'-]+)*,?\s+\d{1,4}"
     r"(?:,?\s+\d{1,2}º\s?[A-Z]?)?" + EU_POSTCODE
 )
+# any street without a street word, when a house number, a comma and a 5-digit postcode
+# with its town follow ("Am Markt 3a, 80331 München", "Carrer Gran 5, 08012 Barcelona")
+POSTCODE_ADDRESS = (
+    r"\b[A-ZÄÖÜÁÉÍÓÚ][\wäöüßáéíóúñç.'-]*(?:\s+[\wäöüßÄÖÜáéíóúñç.'-]+){0,2}?"
+    r"\s+\d{1,4}[a-z]?,\s*\d{5}\s+[A-ZÄÖÜÉÈÁÍÓÚ][\wäöüßéèàçñ-]+"
+)
 PO_BOX = r"\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b"
 
 
@@ -68,6 +76,7 @@ class StreetAddressRecognizer(DeclaredPatternRecognizer):
         Pattern("french street address", FR_STREET, 0.6),
         Pattern("spanish street address", ES_STREET, 0.6),
         Pattern("po box", PO_BOX, 0.6),
+        Pattern("house number and postcode", POSTCODE_ADDRESS, 0.55),
     ]
     CONTEXT: ClassVar[list[str]] = [
         "address",

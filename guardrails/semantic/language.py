@@ -26,7 +26,9 @@ FUNCTION_WORDS = {
     "sont que qui sur dans plus nous vous ce cette",
     "de": "der die das ein eine und oder zu von im in mit für dein deine dich dir ist sind "
     "nicht auf den dem des wir uns noch jetzt bei zum zur ab um aus mehr neue neuen "
-    "deinen deinem an",
+    "deinen deinem an du ich sie wo wie hier bis bald kein keine jeden jede schon nur "
+    "auch hast hat haben kannst kann wird gibt unser unsere unseren alle am vom beim über "
+    "unter nach vor seit wieder dann heute",
 }
 # near neighbours the heads never saw: when one of them fits better, the text is unsupported
 OTHER_WORDS = {

@@ -36,6 +36,10 @@ ROWS = [
         "Enviamos a Calle de Alcalá 150, 28009 Madrid.",
         [("pii_street_address", "Calle de Alcalá 150, 28009 Madrid")],
     ),
+    (  # no street word: the house number, comma and postcode make it an address
+        "Lieferung an Am Markt 3a, 80331 München.",
+        [("pii_street_address", "Am Markt 3a, 80331 München")],
+    ),
     # passports and licences need their keyword
     ("We keep your passport number 533380006 on file.", [("pii_passport", "533380006")]),
     ("Dein Reisepass C01X00T47 ist hinterlegt.", [("pii_passport", "C01X00T47")]),
