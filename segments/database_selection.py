@@ -6,13 +6,18 @@ rule, each suppression reason, the kept users per arm) and, when asked, one
 streamed query that returns the selected rows with their `arm` and an
 `eligible_<channel>` flag per channel, `chunk_size` rows at a time:
 
-    SELECT <columns>, <arm CASE>, <eligible per channel>
-    FROM cohort
-    WHERE <rule> AND <at least one channel eligible>
+    SELECT <columns>, <arm CASE over digest>, <eligible per channel>
+    FROM (SELECT <columns>, <sha256 digest> AS digest, <eligible per channel>
+          FROM cohort
+          WHERE <rule> AND <at least one channel eligible>
+          OFFSET 0) AS selected
 
-The rule is `rule_sql.compile_rule` (same type errors as for files), the
-arm is `arm_sql.arm_expression` (bit-identical to `experiment_arms`), the
-suppression is `suppression_sql`. Source columns are matched to ours as for
+(`OFFSET 0` keeps the database from inlining the digest into each branch of
+the CASE, which would hash a row twice.) On PostgreSQL with psycopg the rows
+come back through COPY (`pg_copy`). The rule is `rule_sql.compile_rule` (same
+type errors as for files), the arm is `arm_sql.arm_of_digest` over
+`arm_sql.user_digest` (bit-identical to `experiment_arms`), the suppression is
+`suppression_sql`. Source columns are matched to ours as for
 files (the mapping, then known names case-insensitively). A 50-million-row
 table never crosses the network; the winback process holds one chunk.
 
