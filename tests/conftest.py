@@ -13,6 +13,7 @@ pointing at a closed port.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,20 @@ SECRET_HEADERS = [
     "cookie",
     "set-cookie",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start from the default SIGHUP and SIGINT handling, however the suite was launched.
+
+    Under `nohup`, or as a background job of a non-interactive shell, both signals are
+    ignored at start, every child inherits that, and winback keeps an ignored SIGHUP
+    ignored on purpose (`nohup winback run`); the tests that send those signals to a
+    winback-like child would then wait for nothing. The one test of that behaviour sets
+    the ignore in its own child."""
+    if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
