@@ -10,7 +10,9 @@ blocks. Concretely, for each Presidio result:
 - PERSON needs at least `min_tokens` capitalized words in one run ("Anna
   Smith"): a lone first name ("Paris", "Georgia") is not another person's
   identity, nor is a greeting ("Hallo Lena", "Bonjour Hugo"), a place ("Oxford
-  St") or the brand ("Pulse Gym"). In German copy PERSON is not reported:
+  St") or the brand ("Pulse Gym"). A name after a professional title ("Dr
+  Amina Yusuf", "Chef Marco", "Don Chema", "Coach Marie Dubois") is staff the
+  brand introduces, not a customer's identity. In German copy PERSON is not reported:
   German capitalizes every noun and the English NER model (no German spaCy
   model is on the registry) reads "Kostenlose Lieferung" as a name;
 - a PERSON or other `allow_in_values` entity inside an allow-listed value, or
@@ -105,6 +107,10 @@ NOT_NAME_WORDS = {
     "herr",
     "frau",
     "prof",
+    "chef",
+    "don",
+    "doña",
+    "soy",
     # capitalized at the start of a sentence, never part of a name by themselves
     "the",
     "our",
@@ -216,6 +222,23 @@ NOT_NAME_WORDS = {
 }
 
 
+# a professional title before (or opening) a name: staff the brand introduces, case-sensitive
+STAFF_TITLE = re.compile(
+    r"\b(?:Dr|Dra|Dre|Doctor|Doctora|Docteur|Docteure|Prof|Professor|Profesor|Profesora|"
+    r"Professeur|Professeure|Chef|Coach|Maître|Don|Doña|Pfarrer|Pastor|Rabbi|Imam)\.?\s*$"
+)
+
+
+def _staff(text: str, start: int, end: int) -> bool:
+    """Whether the name at `text[start:end]` follows or begins with a professional title
+    (lowercase particles the tagger puts first are skipped: "de Don Chema")."""
+    words = [w for w in text[start:end].split() if w[:1].isupper()]
+    return bool(
+        STAFF_TITLE.search(text[max(0, start - 16) : start])
+        or (words and STAFF_TITLE.match(words[0]))
+    )
+
+
 def _is_full_name(span_text: str, min_tokens: int) -> bool:
     """`min_tokens` Titlecase words in one run (no comma or colon between them) that are
     not titles, greetings, verbs or place words ("Reply STOP", "Tom, Stretch" are not)."""
@@ -253,7 +276,9 @@ def pii_findings(
         if rule is None or r.score < rule.min_score or rule.severity == "off":
             continue
         span_text = text[r.start : r.end]
-        if rule.min_tokens > 1 and (german or not _is_full_name(span_text, rule.min_tokens)):
+        if rule.min_tokens > 1 and (
+            german or not _is_full_name(span_text, rule.min_tokens) or _staff(text, r.start, r.end)
+        ):
             continue  # German nouns are capitalized: an English NER model reads them as names
         if rule.allow_in_values and (
             _inside(r.start, r.end, allowed)

@@ -20,7 +20,8 @@ a `source` core goes to dev when its hash falls in the lowest 20%. The old corpu
 (`corpus.jsonl`, tuned on by the word-list rules) joins train and the old
 holdout (`holdout.jsonl`) joins dev. Output, one JSON object per line:
 `guardrails/eval/corpus/{train,dev,test}.jsonl` with the guard-check message
-plus `expected`, `category`, `lang`, `vertical`, `split` and `core`.
+plus `expected`, `category`, `lang`, `vertical`, `split`, `core` and `source` (the
+file the core came from: the unit of the leave-writers-out folds in `train_guardrails.py`).
 
 A frame that would push an SMS past two parts becomes a push message (an e-mail
 when the core is longer than a push body); a push body too long for a greeting
@@ -285,6 +286,7 @@ def build() -> dict[str, list[dict]]:
                 vertical=core["vertical"],
                 split=split,
                 core=core["text"],
+                source=core["file"],
             )
             splits[split].append(row)
     for name, split in (("corpus.jsonl", "train"), ("holdout.jsonl", "dev")):
@@ -297,6 +299,7 @@ def build() -> dict[str, list[dict]]:
                     vertical="mixed",
                     split=split,
                     core=None,
+                    source=name,
                 )
                 splits[split].append(row)
     return splits

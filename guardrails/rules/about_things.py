@@ -15,6 +15,10 @@ by one does not generalize, so this module recognizes the two shapes instead:
   ("a documentary series follows life inside a women's prison"). "for" is not
   enough: "films for the freshly divorced" targets the reader.
 
+A term in a sentence addressed to an open audience ("half-price for anyone
+over 60", "für alle Kundinnen und Kunden", "pour tous ceux qui") is about
+people in general, like a venue is.
+
 Thing nouns are products, venues, menus, media and programmes in English,
 Spanish, French and German. A sentence that addresses the reader in the
 second person ("picked for you", "your diabetic box", "like you") is never
@@ -83,6 +87,20 @@ SECOND_PERSON = re.compile(
 READER = re.compile(
     r"\b(?:your|you're|you’re|you are|tu|tus|ton|ta|tes|dein|deine|deinen)\s+$", re.I
 )
+# the sentence speaks to an open audience, not to the reader: "for anyone over 60",
+# "wheelchair users, amputees, ANYONE who wants to lift", "für alle Kundinnen und Kunden"
+OPEN_AUDIENCE = re.compile(
+    r"\b(?:anyone|anybody|everyone|everybody|whoever|"
+    r"any (?:member|customer|guest|passenger|learner|student|parent|one|traveller|traveler)s?|"
+    r"all (?:members|customers|guests|passengers|learners|students|ages|welcome)|"
+    r"open to all|"
+    r"para (?:todo el mundo|todos y todas|cualquier|quien(?:es)? (?:quiera|lo necesite))|"
+    r"todo el mundo|abierto a todos|abierta a todas?|"
+    r"pour tous|pour toutes|à tous|tout le monde|ouverte? à (?:tous|toutes)|"
+    r"toutes celles et tous ceux|tous ceux qui|toutes celles qui|"
+    r"für alle|alle sind|für jeden|für jede|allen (?:kund|mitglied|gäst))",
+    re.IGNORECASE,
+)
 # a noun right before the term, as ES/FR put adjectives after ("yoga prenatal")
 BEFORE_ADJ = re.compile(rf"\b(?:{NOUNS}|yoga|pilates)\s*$", re.IGNORECASE)
 
@@ -93,6 +111,8 @@ def about_a_thing(text: str, start: int, end: int) -> bool:
     ends = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
     if SECOND_PERSON.search(text[sentence_start : min(ends or [len(text)])]):
         return False  # "picked for you", "your diabetic box": the reader is in the sentence
+    if OPEN_AUDIENCE.search(text[sentence_start : min(ends or [len(text)])]):
+        return True  # "for anyone over 60": people in general, with no "you" in the sentence
     clause_start = max(text.rfind(c, 0, start) for c in ".!?;:\n") + 1
     before = text[clause_start:start]
     if BEFORE.search(before) or BEFORE_ADJ.search(before) or MEDIA_EARLIER.search(before):

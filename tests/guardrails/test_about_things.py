@@ -20,6 +20,14 @@ from guardrails.rules.health_condition import HealthConditionRule
         ("A drama about a family after a divorce tops the chart.", "divorce", True),
         ("Injury-prevention tips from our physio team.", "Injury", True),
         ("Yoga prenatal los martes, abierto a todas.", "prenatal", True),
+        # an open audience, with no reader in the sentence: people in general
+        ("Half-price courses for anyone over 60 run all year round.", "over 60", True),
+        ("Iftar boxes on evening flights, for any passenger who wants one.", "Iftar", True),
+        ("Islamkonforme Sparpläne gibt es ab sofort für alle Kundinnen und Kunden.", "Islam", True),
+        ("Séance seniors ouverte à toutes celles et tous ceux qui aiment bouger", "seniors", True),
+        ("Anyone over 60 like you should slow down.", "over 60", False),
+        ("Para todas las temporadas, con tu prisión domiciliaria.", "prisión", False),
+        ("Mientras dure la prisión domiciliaria, hay para todas las temporadas.", "prisión", False),
         # the reader is in the sentence: never excused
         ("Since your divorce, treat yourself to a class.", "divorce", False),
         ("With your diabetes, our meals are perfect.", "diabetes", False),

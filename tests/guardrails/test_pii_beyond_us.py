@@ -73,6 +73,12 @@ ROWS = [
     ("Find us at the Oxford St club, right by the station.", []),
     ("Hallo Lena, dein Lieblingskurs hat einen neuen Termin.", []),
     ("Bonjour Hugo, on t'a gardé une place.", []),
+    # staff introduced by a professional title are not a customer's identity
+    ("New course on world religions, taught by Dr Amina Yusuf.", []),
+    ("Chef Marco Rossi is teaching the kitchen a few signs this month.", []),
+    ("Abrimos el pasillo de acuarismo, con asesoría de Don Chema Robles.", []),
+    # ... but a courtesy title does not make a name safe
+    ("Mrs Anna Patel ordered the same box.", [("pii_person_name", "Mrs Anna Patel")]),
     ("Bring your passport to the ski trip on 12 May.", []),
     ("Over 40 classes a week at 2 studios, from $19.99.", []),
     ("Reference 7781-AB for your return, receipt 20240312-0045.", []),

@@ -95,10 +95,30 @@ def test_precise_rules_table(text, expected, assert_findings):
         "Bonjour Hugo, nouveaux cours. Se désabonner",
         "Hallo Lena, neue Kurse. Abmelden",
         "Hi Dana, new classes. Unsubscribe anytime.",
+        # imperatives and preference centres, as real footers say it
+        "Hola Lucía, nuevas clases. Gestiona tus preferencias o cancela la suscripción.",
+        "Hola Lucía, nuevas clases. Date de baja aquí.",
+        "Bonjour Hugo, nouveaux cours. Désabonnez-vous en un clic.",
+        "Salut Hugo, nouveaux cours. Gérer tes préférences",
+        "Hallo Lena, neue Kurse. Hier geht's zur Abmeldung.",
+        "Hallo Lena, neue Kurse. Newsletter-Einstellungen verwalten",
     ],
 )
 def test_unsubscribe_lines_in_four_languages(body):
     assert check_email("Neu für dich", body, default_policy()) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hola Lucía, nuevas clases. Suscríbete a nuestro canal.",
+        "Bonjour Hugo, nouveaux cours. Abonne-toi à la chaîne.",
+        "Hallo Lena, neue Kurse. Jetzt anmelden!",
+    ],
+)
+def test_subscribe_is_not_an_unsubscribe_line(body):
+    codes = [f.code for f in check_email("Neu für dich", body, default_policy())]
+    assert codes == ["email_missing_unsubscribe"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,54 @@
+"""The training script's folds: leave-writers-out keeps every source file in one fold."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+import train_guardrails
+from train_guardrails import message_folds, writer_folds
+
+
+def _rows(sizes: dict[str, int]) -> list[dict]:
+    return [{"id": f"{s}-{i}", "source": s} for s, n in sizes.items() for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"a.txt": 10, "b.txt": 10, "c.txt": 10, "d.txt": 10, "e.txt": 10},
+        {"big.txt": 50, "m1.txt": 20, "m2.txt": 20, "s1.txt": 5, "s2.txt": 5, "s3.txt": 5},
+        {f"f{i}.txt": 3 + i for i in range(23)},
+    ],
+)
+def test_writer_folds_hold_out_whole_files_in_balanced_folds(sizes):
+    rows = _rows(sizes)
+    fold_of = writer_folds(rows)
+    folds_of_source = defaultdict(set)
+    for row, fold in zip(rows, fold_of, strict=True):
+        folds_of_source[row["source"]].add(int(fold))
+    assert all(len(f) == 1 for f in folds_of_source.values())  # a file never spans two folds
+    used = sorted({int(f) for f in fold_of})
+    assert used == list(range(min(5, len(sizes))))
+    loads = [int((fold_of == f).sum()) for f in used]
+    assert max(loads) - min(loads) <= max(sizes.values())  # greedy: within one file of even
+    assert (writer_folds(list(reversed(rows)))[::-1] == fold_of).all()  # order does not matter
+
+
+def test_message_folds_split_a_file_across_folds():
+    rows = _rows({"one.txt": 200})
+    assert len(set(message_folds(rows).tolist())) == 5
+    assert len(set(writer_folds(rows).tolist())) == 1
+
+
+def test_every_corpus_row_names_its_source_file():
+    corpus = train_guardrails.load("train") + train_guardrails.load("dev")
+    sources = {r["source"] for r in corpus}
+    assert all(r["source"] for r in corpus)
+    assert {"corpus.jsonl", "holdout.jsonl"} <= sources
+    assert len(sources) >= 20  # enough writers for five folds of whole files
