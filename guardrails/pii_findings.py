@@ -171,6 +171,50 @@ NOT_NAME_WORDS = {
     "freitag",
     "samstag",
     "sonntag",
+    # months ("Octobre Rose", "Sale May"), in four languages
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+    "januar",
+    "februar",
+    "märz",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
     # street and place words: "Oxford St", "Regent Street" are places, not people
     "st",
     "street",
@@ -199,6 +243,19 @@ NOT_NAME_WORDS = {
     "straße",
     "strasse",
     "platz",
+    "playa",
+    "punta",
+    "isla",
+    "islas",
+    "île",
+    "îles",
+    "lac",
+    "lago",
+    "puerto",
+    "norte",
+    "sur",
+    "nord",
+    "sud",
     "gasse",
     "allee",
     # businesses: "Pulse Gym" is the brand
@@ -239,21 +296,40 @@ def _staff(text: str, start: int, end: int) -> bool:
     )
 
 
+# lowercase particles inside a name ("Luis de Góngora", "Ludwig van Beethoven")
+PARTICLES = {"de", "del", "la", "le", "du", "des", "van", "von", "der", "den", "di", "da", "dos",
+             "das", "y", "e", "bin", "ibn", "al", "el", "zu", "ter"}  # fmt: skip
+
+
+def _name_word(word: str) -> bool:
+    """A Titlecase word, or a hyphenated compound of them ("Marie-Ève", "Saint-Benoît-du-Lac"
+    are one word: a compound first name or a place), that is not a title, greeting or place word."""
+    parts = word.split("-")
+    return (
+        parts[0][:1].isupper()
+        and all(
+            (p[:1].isupper() and p[1:].islower() and p.isalpha()) or p.lower() in PARTICLES
+            for p in parts
+        )
+        and word.lower() not in NOT_NAME_WORDS
+        and parts[0].lower() not in NOT_NAME_WORDS
+    )
+
+
 def _is_full_name(span_text: str, min_tokens: int) -> bool:
-    """`min_tokens` Titlecase words in one run (no comma or colon between them) that are
-    not titles, greetings, verbs or place words ("Reply STOP", "Tom, Stretch" are not)."""
+    """`min_tokens` name words in one run, lowercase particles allowed between them (no
+    comma, colon or other word between: "Reply STOP", "Tom, Stretch", "Mensaje de la app más
+    pesada de España" are not) that are not titles, greetings, verbs or place words."""
     for part in re.split(r"[,;:!?]", span_text):
-        words = [w.strip(".'’") for w in part.replace("-", " ").split()]
-        named = [
-            w
-            for w in words
-            if w[:1].isupper()
-            and w[1:].islower()
-            and w.isalpha()
-            and w.lower() not in NOT_NAME_WORDS
-        ]
-        if len(named) >= min_tokens:
-            return True
+        run = 0
+        for raw in part.split():
+            word = raw.strip(".'’")
+            if _name_word(word):
+                run += 1
+                if run >= min_tokens:
+                    return True
+            elif not (run and word.lower() in PARTICLES):
+                run = 0
     return False
 
 

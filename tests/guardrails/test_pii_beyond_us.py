@@ -77,6 +77,14 @@ ROWS = [
     ("New course on world religions, taught by Dr Amina Yusuf.", []),
     ("Chef Marco Rossi is teaching the kitchen a few signs this month.", []),
     ("Abrimos el pasillo de acuarismo, con asesoría de Don Chema Robles.", []),
+    # a name is a run of name words: a compound first name, a month, a place are not
+    ("Nos conseillères Marie-Ève et Fatou répondent en wolof au besoin.", []),
+    ("Course solidaire Octobre Rose le dimanche 13.", []),
+    ("Mensaje de la app más pesada de España: hola.", []),
+    ("Séjour à l'abbaye de Saint-Benoît-du-Lac.", []),
+    ("Votre voisin Jean Dupont a commandé la même box.", [("pii_person_name", "Jean Dupont")]),
+    ("Ein Tisch für Luis de Góngora wurde reserviert.", []),  # German: no PERSON at all
+    ("A table for Luis de Góngora was booked.", [("pii_person_name", "Luis de Góngora")]),
     # ... but a courtesy title does not make a name safe
     ("Mrs Anna Patel ordered the same box.", [("pii_person_name", "Mrs Anna Patel")]),
     ("Bring your passport to the ski trip on 12 May.", []),
