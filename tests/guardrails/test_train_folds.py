@@ -6,6 +6,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
@@ -52,3 +53,22 @@ def test_every_corpus_row_names_its_source_file():
     assert all(r["source"] for r in corpus)
     assert {"corpus.jsonl", "holdout.jsonl"} <= sources
     assert len(sources) >= 20  # enough writers for five folds of whole files
+
+
+def test_threshold_walk_passes_violations_another_head_already_blocks():
+    """The any head's next violation is already blocked by its category head: the walk must
+    step past it to the next one it alone would add, within the clean budget."""
+    heads = train_guardrails.HEADS
+    a, health = heads.index("any"), heads.index("health")
+    clean = [{"category": "clean", "expected": "pass"} for _ in range(100)]
+    creepy = [{"category": "health", "expected": "block"} for _ in range(2)]
+    rows = clean + creepy
+    scores = np.zeros((len(rows), len(heads)))
+    scores[:97, a] = np.linspace(0, 0.7, 97)
+    scores[97:100, a] = [0.95, 0.96, 0.97]
+    scores[100, [a, health]] = [0.93, 0.995]  # blocked by the health head from the start
+    scores[101, a] = 0.90  # only the any head can reach it
+    limits = train_guardrails.thresholds(scores, rows, budget=0.03, warn_budget=0.08)
+    assert limits["any"]["block"] <= 0.90
+    blocked = (scores >= np.array([limits[h]["block"] for h in heads])).any(axis=1)
+    assert blocked[100] and blocked[101] and blocked[:100].sum() <= 3
