@@ -109,9 +109,13 @@ def find(copy: CopyText, ctx: QualityContext, params: Mapping[str, Any]) -> list
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:
-    """One hit per place: a hit inside another one's span ('4th' in '4th of July') is dropped."""
+    """One hit per place: a hit inside another one's span ('4th' in '4th of July') is dropped.
+
+    Of two hits on the same span the first found wins (a listed date before "looks like a
+    name": 'Saturday'); duplicates are dropped in order, not through a set, whose order
+    changes with the interpreter's string hashing and made the message differ run to run."""
     out: list[Hit] = []
-    for h in sorted(set(hits), key=lambda h: (h.field, h.start, -h.end)):
+    for h in sorted(dict.fromkeys(hits), key=lambda h: (h.field, h.start, -h.end)):
         if out and out[-1].field == h.field and h.end <= out[-1].end:
             continue
         out.append(h)

@@ -8,6 +8,8 @@ demo. The issue's examples of `pass` drafts that were nonsense are rows here.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from guardrails.quality import QualityContext, brand_stems, check_copy, load_quality_policy
@@ -123,6 +125,33 @@ def test_third_party(fields, expected):
 )
 def test_invented_specifics(fields, expected):
     run_table("invented_specifics", [("push", fields, expected)])
+
+
+def test_invented_specifics_names_a_listed_date_the_same_way_under_any_string_hashing():
+    """'Saturday' is both a calendar word and a capitalised word: the message must not depend
+    on PYTHONHASHSEED (it once did, and a cassette's recorded feedback stopped matching)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from tests.guardrails.quality.test_quality_rules import CTX; "
+        "from guardrails.quality import check_copy; "
+        "r = check_copy('push', {'title': 'See you', 'body': 'Come back this Saturday, "
+        "friend.'}, CTX); print([f.message for f in r.findings if f.code == "
+        "'invented_specifics'])"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+            cwd=Path(__file__).resolve().parents[3],
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(seen) == 1 and "is a date the model made up" in seen.pop()
 
 
 @pytest.mark.parametrize(
