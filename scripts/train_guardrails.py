@@ -277,8 +277,8 @@ def thresholds(scores: np.ndarray, rows: list[dict], budget: float, warn_budget:
     warn_start[a] = max(FLOOR, float(np.quantile(scores[clean, a], 1 - warn_budget * 2 / 3)))
     warn = lower(np.minimum(warn_start, block), int(warn_budget * n_clean))
 
-    # four decimals, rounded down: near 1 the scores are dense, and rounding 0.9925 up to
-    # 0.993 had given back a quarter of the budget's catches
+    # four decimals, rounded down: near 1 the scores are dense, and a threshold rounded up
+    # would no longer block what the walk chose it to block
     def down(x: float) -> float:
         return math.floor(x * 10_000) / 10_000
 
