@@ -355,7 +355,9 @@ def pii_findings(
         if rule.min_tokens > 1 and (
             german or not _is_full_name(span_text, rule.min_tokens) or _staff(text, r.start, r.end)
         ):
-            continue  # German nouns are capitalized: an English NER model reads them as names
+            # not a full name, or staff; in German copy, where every noun is capitalized, an
+            # English NER model reads nouns as names
+            continue
         if rule.allow_in_values and (
             _inside(r.start, r.end, allowed)
             or (first_name and span_text.strip().lower() == first_name.strip().lower())
