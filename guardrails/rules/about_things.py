@@ -109,9 +109,10 @@ def about_a_thing(text: str, start: int, end: int) -> bool:
     """Whether the term at `text[start:end]` describes a product, venue, menu or show."""
     sentence_start = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
     ends = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
-    if SECOND_PERSON.search(text[sentence_start : min(ends or [len(text)])]):
+    sentence = text[sentence_start : min(ends or [len(text)])]
+    if SECOND_PERSON.search(sentence):
         return False  # "picked for you", "your diabetic box": the reader is in the sentence
-    if OPEN_AUDIENCE.search(text[sentence_start : min(ends or [len(text)])]):
+    if OPEN_AUDIENCE.search(sentence):
         return True  # "for anyone over 60": people in general, with no "you" in the sentence
     clause_start = max(text.rfind(c, 0, start) for c in ".!?;:\n") + 1
     before = text[clause_start:start]
