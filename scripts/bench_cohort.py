@@ -11,8 +11,8 @@ Prints the median seconds over the repetitions, the ratio, and the peak RSS
 
 `--engines` measures whole processes instead (what a user waits for):
 `python -c "pandas.read_csv(path)"` against `winback cohort check FILE --rule R
---json --engine duckdb` and `--engine pandas`, interleaved, wall seconds from
-start to exit and the child's peak RSS.
+--json --engine arrow` (the default), `--engine duckdb` and `--engine pandas`,
+interleaved, wall seconds from start to exit and the child's peak RSS.
 
     .venv/bin/python scripts/bench_cohort.py [--rows 1000000] [--repeat 5] [--engines]
 """
@@ -110,6 +110,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WHOLE = {
     "pandas.read_csv (whole process)": lambda p: [
         sys.executable, "-c", "import sys, pandas; pandas.read_csv(sys.argv[1])", p],
+    "winback cohort check --engine arrow": lambda p: [
+        str(ROOT / ".venv/bin/winback"), "cohort", "check", p, "--rule", RULE, "--json",
+        "--engine", "arrow"],
     "winback cohort check --engine duckdb": lambda p: [
         str(ROOT / ".venv/bin/winback"), "cohort", "check", p, "--rule", RULE, "--json",
         "--engine", "duckdb"],

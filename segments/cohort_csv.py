@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import warnings
 from pathlib import Path
 
@@ -24,15 +23,7 @@ import pandas as pd
 
 from segments.cohort_problems import ProblemLog
 from segments.cohort_source import NA_TOKENS, LoadedCohort, empty_cohort
-
-DELIMITERS = [",", ";", "\t", "|"]
-
-
-def _sniff(head: str) -> str:
-    first = head.splitlines()[0] if head else ""
-    counts = {d: first.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+from segments.csv_dialect import count_lines, decimal_mark, sniff_delimiter
 
 
 def read_csv_file(
@@ -59,9 +50,8 @@ def read_csv_file(
     if not first.strip(blank) and not _whole(where).strip(blank):
         return empty_cohort(source, log, "the file is empty")
     head = first.decode("utf-8", errors="replace").lstrip("\ufeff")
-    sep = _sniff(head)
-    body = head.split("\n", 1)[1] if "\n" in head else ""
-    decimal = "," if sep == ";" and re.search(r"\d,\d", body) else "."
+    sep = sniff_delimiter(head)
+    decimal = decimal_mark(sep, head)
     loaded = _csv_fast(where, source, sep, decimal, encoding, ids)
     if loaded is not None:
         return loaded
@@ -70,19 +60,6 @@ def read_csv_file(
 
 def _whole(where: Path | bytes) -> bytes:
     return where if isinstance(where, bytes) else where.read_bytes()
-
-
-def _count_lines(where: Path | bytes) -> int:
-    """Physical lines (a last line without a newline counts), streaming a file in 1 MB reads."""
-    if isinstance(where, bytes):
-        newlines, last = where.count(b"\n"), where[-1:]
-    else:
-        newlines, last, buf = 0, b"", bytearray(1 << 20)
-        with where.open("rb") as fh:
-            while size := fh.readinto(buf):
-                newlines += buf.count(b"\n", 0, size)
-                last = bytes(buf[size - 1 : size])
-    return newlines + (0 if last in (b"\n", b"") else 1)
 
 
 def _is_id(name: object, ids: frozenset[str]) -> bool:
@@ -121,7 +98,7 @@ def _csv_fast(
     if len(frame) == 0 or not isinstance(frame.index, pd.RangeIndex):
         return None
     # one record per line, no blank line: then row i is line i + 2
-    if _count_lines(where) != len(frame) + 1:
+    if count_lines(where) != len(frame) + 1:
         return None
     last_blank = len(frame.columns) > 1 and frame.iloc[:, -1].isna().any()
     if last_blank and _short_lines(_whole(where), frame, sep):

@@ -15,11 +15,14 @@ gives a short, useful report with the true total.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from segments.errors import SegmentsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_CAP = 100
 
@@ -54,6 +57,17 @@ def show_value(value: object, limit: int = 60) -> str:
         return ""
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def explain_problems(problems: list[CohortProblem]) -> list[str]:
+    """One readable line per problem (for logs and the CLI)."""
+    lines = []
+    for p in problems:
+        shown = p.value not in (None, "") and p.value not in p.message
+        value = f" (value: {p.value!r})" if shown else ""
+        expected = f"; expected {p.expected}" if p.expected else ""
+        lines.append(f"{p}{value}{expected}")
+    return lines
 
 
 class ProblemLog:

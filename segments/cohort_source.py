@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from segments.cohort_problems import ProblemLog
+
+if TYPE_CHECKING:  # pandas only where a frame is built: `cohort check` on Arrow never needs it
+    import pandas as pd
 
 NA_TOKENS = ["", "NA", "N/A", "n/a", "null", "NULL", "None", "none"]
 
@@ -66,6 +69,8 @@ def hide_password(url: str) -> str:
 
 def empty_cohort(source: str, log: ProblemLog, message: str) -> LoadedCohort:
     """A source with no rows: the problem logged, nothing to validate."""
+    import pandas as pd
+
     log.add(message, expected="a header line and at least one row")
     return LoadedCohort(
         pd.DataFrame(), np.zeros(0, dtype=np.int64), source, np.zeros(0, bool), file_error=True

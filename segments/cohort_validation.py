@@ -8,9 +8,10 @@ the details of the earliest ones.
 
 Two entry points:
 
-- `check_cohort(source)` -> `CohortReport`: counts, problems, score
-  distribution and column coverage; never raises for bad data (the
-  `winback cohort check` command).
+- `validate_loaded(loaded, log)` -> the valid-row mask and a `CohortReport`:
+  counts, problems, score distribution and column coverage; never raises for
+  bad data (`cohort_check.check_cohort`, the `winback cohort check` command,
+  comes here for every cohort a faster engine cannot prove clean).
 - `read_cohort(source, skip_invalid=False)` -> `Cohort`: the valid rows,
   typed, for `winback run`. A malformed cohort raises `CohortInvalid` before
   anything is written; with `skip_invalid=True` the valid rows go ahead and
@@ -23,65 +24,16 @@ Duplicate user ids: the first occurrence is valid, later ones are problems.
 from __future__ import annotations
 
 import difflib
-import math
-import zoneinfo
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Literal
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from segments.cohort_loaders import CohortSource, LoadedCohort, load_cohort
 from segments.cohort_problems import DEFAULT_CAP, CohortInvalid, CohortProblem, ProblemLog
+from segments.cohort_report import CohortReport, score_stats
 from segments.cohort_schema import ALIASES, COLUMNS, REQUIRED, ColumnSpec
-
-TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0"}
-FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0"}
-_LOCALE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
-
-
-@dataclass
-class CohortReport:
-    """What `cohort check` prints: counts, problems, score distribution, column coverage."""
-
-    source: str
-    rows: int
-    valid_rows: int
-    problems: list[CohortProblem]
-    error_count: int
-    columns: list[dict] = field(default_factory=list)
-    score: dict = field(default_factory=dict)
-    renamed: dict[str, str] = field(default_factory=dict)
-    file_error: bool = False
-    rule: dict | None = None
-
-    @property
-    def invalid_rows(self) -> int:
-        """Rows that have at least one problem (or could not be parsed)."""
-        return self.rows - self.valid_rows
-
-    @property
-    def ok(self) -> bool:
-        """True when the cohort has no problem at all."""
-        return self.error_count == 0
-
-    def as_dict(self) -> dict:
-        """JSON-ready form (the `--json` output)."""
-        return {
-            "source": self.source,
-            "ok": self.ok,
-            "rows": self.rows,
-            "valid_rows": self.valid_rows,
-            "invalid_rows": self.invalid_rows,
-            "error_count": self.error_count,
-            "errors_truncated": self.error_count > len(self.problems),
-            "errors": [p.as_dict() for p in self.problems],
-            "score": self.score,
-            "columns": self.columns,
-            "renamed": self.renamed,
-            "rule": self.rule,
-        }
+from segments.cohort_values import FALSE_TOKENS, LOCALE, TRUE_TOKENS, zones
 
 
 @dataclass
@@ -127,11 +79,6 @@ def _boolean(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     out = pd.array(np.where(truthy, True, False), dtype="boolean")
     out[~(truthy | falsy)] = pd.NA
     return pd.Series(out, index=s.index), bad
-
-
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 EXPECTED = {
@@ -219,10 +166,10 @@ def _check_column(
     else:
         text = raw.astype("str").where(raw.notna())
         if name == "timezone":
-            unknown = set(text.dropna().unique()) - _zones()
+            unknown = set(text.dropna().unique()) - zones()
             flag(text.isin(unknown).to_numpy(), "'{value}' is not an IANA time zone")
         elif name == "locale":
-            wrong = text.notna() & ~text.fillna("").str.match(_LOCALE)
+            wrong = text.notna() & ~text.fillna("").str.match(LOCALE)
             flag(wrong.to_numpy(), "'{value}' is not a language tag")
         frame[name] = text
     return bad
@@ -276,31 +223,6 @@ def _feature_type(s: pd.Series) -> str:
     return "string"
 
 
-def _score_stats(scores: pd.Series) -> dict:
-    s = scores.dropna()
-    if s.empty:
-        return {"count": 0}
-    q = s.quantile([0.1, 0.25, 0.5, 0.75, 0.9]).to_numpy()
-    edges = [0.0, 0.5, 0.7, 0.9, 1.0000001]
-    # bucket by binary search on the 5 edges: np.histogram sorts when bins are uneven
-    bucket = np.searchsorted(edges, s.to_numpy(), side="right") - 1
-    counts = np.bincount(bucket, minlength=len(edges) - 1)[: len(edges) - 1]
-    labels = ["0.0-0.5", "0.5-0.7", "0.7-0.9", "0.9-1.0"]
-    return {
-        "count": len(s),
-        "min": round(float(s.min()), 4),
-        "p10": round(float(q[0]), 4),
-        "p25": round(float(q[1]), 4),
-        "median": round(float(q[2]), 4),
-        "p75": round(float(q[3]), 4),
-        "p90": round(float(q[4]), 4),
-        "max": round(float(s.max()), 4),
-        # an exactly rounded sum: the same mean whatever order the engine returns the scores in
-        "mean": round(math.fsum(s.to_numpy()) / len(s), 4),
-        "buckets": dict(zip(labels, map(int, counts), strict=True)),
-    }
-
-
 def validate_loaded(loaded: LoadedCohort, log: ProblemLog) -> tuple[np.ndarray, CohortReport]:
     """Check and type every known column in place; the valid-row mask and the report."""
     frame = loaded.frame
@@ -322,49 +244,13 @@ def validate_loaded(loaded: LoadedCohort, log: ProblemLog) -> tuple[np.ndarray, 
         problems=log.problems,
         error_count=log.total,
         columns=_coverage(frame, valid) if n else [],
-        score=_score_stats(frame["churn_score"][valid])
+        score=score_stats(frame["churn_score"][valid].to_numpy(dtype="float64", na_value=np.nan))
         if n and not file_error and "churn_score" in frame
         else {"count": 0},
         renamed=loaded.renamed,
         file_error=file_error,
     )
     return valid, report
-
-
-Engine = Literal["duckdb", "pandas"]
-ENGINES: tuple[str, ...] = ("duckdb", "pandas")
-DEFAULT_ENGINE: Engine = "pandas"
-
-
-def check_cohort(
-    source: CohortSource,
-    *,
-    max_problems: int = DEFAULT_CAP,
-    rule: str | None = None,
-    engine: Engine = DEFAULT_ENGINE,
-) -> CohortReport:
-    """Load and validate a cohort (and count a rule's matches); never raises for bad data.
-
-    `engine="duckdb"`: a CSV file is first scanned by DuckDB (`duckdb_cohort_check`),
-    which answers for a clean file without building a frame; any problem, and any file it
-    cannot read exactly as pandas does, goes to the pandas path, which names every problem.
-    A SQL table is counted in the database (`database_check`). Other sources, and
-    `engine="pandas"`, always take the pandas path."""
-    from segments.activation_rules import evaluate_rule
-
-    if engine == "duckdb":
-        from segments.frameless_check import check_without_frame
-
-        report = check_without_frame(source, rule)
-        if report is not None:
-            return report
-    log = ProblemLog(source.label, cap=max_problems)
-    loaded = load_cohort(source, log)
-    valid, report = validate_loaded(loaded, log)
-    if rule and not report.file_error:
-        result = evaluate_rule(loaded.frame[valid], rule)
-        report.rule = {"rule": rule, "selected": result.selected, "of_valid_rows": result.total}
-    return report
 
 
 def read_cohort(
@@ -380,14 +266,3 @@ def read_cohort(
     if not valid.all():
         frame = frame[valid].reset_index(drop=True)
     return Cohort(frame, loaded.rows[valid], report)
-
-
-def explain_problems(problems: list[CohortProblem]) -> list[str]:
-    """One readable line per problem (for logs and the CLI)."""
-    lines = []
-    for p in problems:
-        shown = p.value not in (None, "") and p.value not in p.message
-        value = f" (value: {p.value!r})" if shown else ""
-        expected = f"; expected {p.expected}" if p.expected else ""
-        lines.append(f"{p}{value}{expected}")
-    return lines

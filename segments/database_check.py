@@ -22,15 +22,15 @@ of a mean or an interpolated quantile falls exactly on a rounding tie.
 from __future__ import annotations
 
 import itertools
-import re
 
 import sqlalchemy as sa
 
-from segments.cohort_loaders import load_mapping
+from segments.cohort_report import SCORE_BUCKETS, SCORE_EDGES, CohortReport
 from segments.cohort_schema import COLUMNS, REQUIRED
 from segments.cohort_source import CohortSource
 from segments.cohort_sql import database_errors, open_engine, reflect_table, without_jit
-from segments.duckdb_cohort_check import WHITESPACE
+from segments.cohort_values import WHITESPACE
+from segments.column_mapping import load_mapping
 from segments.rule_sql import compile_rule, sql_rule_type
 from segments.rule_tokens import RuleError
 
@@ -92,7 +92,7 @@ def _feature_type(col: sa.ColumnElement) -> str | None:
 
 def check_table_in_database(source: CohortSource, rule: str | None):  # -> CohortReport | None
     """The report of a clean table computed by aggregate queries; None to pull it instead."""
-    from segments.cohort_validation import _LOCALE, CohortReport, _zones
+    from segments.cohort_values import distinct_values_pass
 
     if not source.sql_url or not source.table:
         return None
@@ -153,7 +153,7 @@ def check_table_in_database(source: CohortSource, rule: str | None):  # -> Cohor
                 *[sa.func.percentile_cont(q).within_group(score).label(f"q{i}")
                   for i, q in enumerate(QUANTILES)],
                 *[sa.func.count().filter(sa.and_(score >= lo, score < hi)).label(f"b{i}")
-                  for i, (lo, hi) in enumerate(itertools.pairwise(BANDS))],
+                  for i, (lo, hi) in enumerate(itertools.pairwise(SCORE_EDGES))],
                 *[sa.func.count(c).label(f"n{i}") for i, c in enumerate(columns.values())],
                 *[(sa.func.count() - sa.func.count(c)).label(f"null_bool{i}")
                   for i, c in enumerate(nonempty_bools)],
@@ -168,11 +168,7 @@ def check_table_in_database(source: CohortSource, rule: str | None):  # -> Cohor
                     continue
                 query = sa.select(sa.distinct(columns[name])).limit(MAX_DISTINCT + 1)
                 values = [v for (v,) in conn.execute(query) if v is not None]
-                ok = (
-                    set(values) <= _zones()
-                    if name == "timezone"
-                    else all(re.match(_LOCALE, str(v)) for v in values)
-                )
+                ok = distinct_values_pass("string", name, [str(v) for v in values])
                 if len(values) > MAX_DISTINCT or not ok:
                     return None
     finally:
@@ -188,7 +184,6 @@ def check_table_in_database(source: CohortSource, rule: str | None):  # -> Cohor
         }
         for i, name in enumerate(columns)
     ]
-    labels = ["0.0-0.5", "0.5-0.7", "0.7-0.9", "0.9-1.0"]
     score_stats = {
         "count": rows,
         "min": round(float(row["min"]), 4),
@@ -196,7 +191,7 @@ def check_table_in_database(source: CohortSource, rule: str | None):  # -> Cohor
                                                                     "p75", "p90"])},
         "max": round(float(row["max"]), 4),
         "mean": round(float(row["mean"]), 4),
-        "buckets": {label: int(row[f"b{i}"]) for i, label in enumerate(labels)},
+        "buckets": {label: int(row[f"b{i}"]) for i, label in enumerate(SCORE_BUCKETS)},
     }  # fmt: skip
     return CohortReport(
         source=source.label,
@@ -211,9 +206,6 @@ def check_table_in_database(source: CohortSource, rule: str | None):  # -> Cohor
         if not rule
         else {"rule": rule, "selected": int(row["selected"]), "of_valid_rows": rows},
     )
-
-
-BANDS = [0.0, 0.5, 0.7, 0.9, 1.0000001]
 
 
 def _rule_kind(kind: str) -> str:

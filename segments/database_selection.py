@@ -40,10 +40,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from segments.arm_sql import arm_of_digest, user_digest
-from segments.cohort_loaders import load_mapping
 from segments.cohort_schema import COLUMNS, REQUIRED
 from segments.cohort_source import CohortSource
 from segments.cohort_sql import database_errors, open_engine, reflect_table, without_jit
+from segments.column_mapping import load_mapping
 from segments.errors import SegmentsError
 from segments.experiment_arms import ARMS, check_arm_settings, sample_ratio_mismatch
 from segments.pg_copy import copy_chunks, copy_supported

@@ -4,7 +4,7 @@ The pandas path (`cohort_validation`) reads the whole file into a frame, then
 types and checks each column. For a clean file, the report it prints needs
 none of the rows: counts, the coverage of each column, the churn-score
 distribution and how many rows a rule selects. DuckDB computes all of that
-in one parallel scan of the file (`duckdb_csv_scan`), every column read as
+in one parallel scan of the file (`csv_scan_plan`), every column read as
 text and checked by a SQL predicate that mirrors `_check_column`:
 
 - numbers and counts: `TRY_CAST(v AS DOUBLE)`, finite, in range, whole;
@@ -29,43 +29,49 @@ a column is text as soon as one value is neither a number nor true/false
 verified over the whole file; anything in between is left to pandas.
 The rule is type-checked and compiled with `rule_sql` (so the same errors and
 the same three-valued logic) over the typed columns. The score distribution
-is computed by the same `_score_stats` from the scores DuckDB returns.
+is computed by the same `score_stats` from the scores DuckDB returns.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from segments.cohort_schema import COLUMNS, REQUIRED, ColumnSpec
-from segments.duckdb_csv_scan import CsvScan, plan_csv_scan, sql_string
-
-# what Python's str.strip() removes (the pandas path strips ids and tokens with it)
-WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+from segments.cohort_source import NA_TOKENS
+from segments.cohort_values import (
+    FALSE_TOKENS,
+    ISO_DATE,
+    TRUE_TOKENS,
+    WHITESPACE,
+    distinct_values_pass,
 )
+from segments.csv_scan_plan import CsvScan, ScanCheck, plan_csv_scan
+
 SAMPLE_ROWS = 2048
-ISO_DATE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?"
 RULE_KIND = {"id": "string", "string": "string", "number": "number", "count": "number",
              "boolean": "boolean", "datetime": "datetime"}  # fmt: skip
 SA_TYPE = {"string": sa.Text, "number": sa.Double, "boolean": sa.Boolean,
            "datetime": lambda: sa.DateTime(timezone=True)}  # fmt: skip
 
 
-@dataclass(frozen=True)
-class DuckCheck:
-    """What the scan found for a clean file: the parts of a `CohortReport`."""
+def sql_string(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
-    rows: int
-    columns: list[dict]
-    scores: np.ndarray
-    rule_selected: int | None
+
+def table_function(scan: CsvScan) -> str:
+    """The `read_csv(...)` call: all text, pandas' NA tokens, strict field counts."""
+    types = ", ".join(f"'{c}': 'VARCHAR'" for c in scan.columns)
+    nulls = ", ".join(sql_string(t) for t in NA_TOKENS)
+    return (
+        f"read_csv({sql_string(str(scan.path))}, header = true, auto_detect = false, "
+        f"delim = {sql_string(scan.sep)}, quote = '\"', escape = '\"', "
+        f"strict_mode = true, null_padding = false, nullstr = [{nulls}], "
+        f"columns = {{{types}}})"
+    )
 
 
 class _Sql:
@@ -86,7 +92,7 @@ class _Sql:
     def source(self) -> str:
         """The scan with each column also cast to a number (DuckDB drops the unused casts)."""
         casts = ", ".join(f"{self.cast(c)} AS {self.num(c)}" for c in self.scan.columns)
-        return f"(SELECT *, {casts} FROM {self.scan.table_function()})"
+        return f"(SELECT *, {casts} FROM {table_function(self.scan)})"
 
     def number_ok(self, c: str) -> str:
         """A number both parsers read alike (DuckDB also takes 1_000 and nan; pandas does not)."""
@@ -144,8 +150,6 @@ class _Sql:
         if kind == "number":
             return self.num(c)
         if kind == "boolean" and known:
-            from segments.cohort_validation import FALSE_TOKENS, TRUE_TOKENS
-
             yes, no = sql_list(sorted(TRUE_TOKENS)), sql_list(sorted(FALSE_TOKENS))
             stripped = f"lower(trim({c}, {self.ws}))"
             return (
@@ -164,23 +168,6 @@ class _Sql:
 def sql_list(values: list[str]) -> str:
     """A DuckDB list literal of strings (list_contains: IN lists become hash joins)."""
     return "[" + ", ".join(sql_string(v) for v in values) + "]"
-
-
-def _tokens() -> set[str]:
-    from segments.cohort_validation import FALSE_TOKENS, TRUE_TOKENS
-
-    return TRUE_TOKENS | FALSE_TOKENS
-
-
-def _values_pass(name: str, values: list[str]) -> bool:
-    """The distinct booleans, time zones or locales of a file, checked as pandas' path does."""
-    from segments.cohort_validation import _LOCALE, _zones
-
-    if COLUMNS[name].kind == "boolean":
-        return all(v.strip().lower() in _tokens() for v in values)
-    if name == "timezone":
-        return set(values) <= _zones()
-    return all(re.match(_LOCALE, v) for v in values)
 
 
 def _sample_types(con, scan: CsvScan, sql: _Sql) -> dict[int, str] | None:
@@ -220,7 +207,7 @@ def _sample_types(con, scan: CsvScan, sql: _Sql) -> dict[int, str] | None:
 
 def check_csv_in_duckdb(
     path: Path, mapping: dict[str, str], rule: str | None
-) -> tuple[CsvScan, DuckCheck] | None:
+) -> tuple[CsvScan, ScanCheck] | None:
     """Scan a CSV cohort in DuckDB; None unless the file is clean and typed like pandas would."""
     import duckdb
 
@@ -298,7 +285,8 @@ def check_csv_in_duckdb(
     if rows == 0 or bad or not settled or not _distinct(hashes):
         return None
     for (name, _), values in zip(listed, row[6 : 6 + len(listed)], strict=True):
-        if not _values_pass(name, [str(v) for v in (values if values is not None else [])]):
+        found = [str(v) for v in (values if values is not None else [])]
+        if not distinct_values_pass(COLUMNS[name].kind, name, found):
             return None
     if scan.line_count() != rows + 1:
         return None  # a blank line or a field spanning lines: pandas numbers those rows
@@ -314,7 +302,7 @@ def check_csv_in_duckdb(
         for name, n in zip(scan.names, present, strict=True)
     ]
     values = np.asarray(scores if scores is not None else [], dtype="float64")
-    return scan, DuckCheck(int(rows), columns, values, None if selected is None else int(selected))
+    return scan, ScanCheck(int(rows), columns, values, None if selected is None else int(selected))
 
 
 def _distinct(hashes: np.ndarray) -> bool:
@@ -333,8 +321,3 @@ def _render(predicate: sa.ColumnElement) -> tuple[str, list]:
     )
     values = compiled.construct_params()
     return str(compiled), [values[k] for k in compiled.positiontup or []]
-
-
-def score_series(check: DuckCheck) -> pd.Series:
-    """The churn scores as the pandas path holds them (for `_score_stats`)."""
-    return pd.Series(check.scores, dtype="float64")

@@ -1,27 +1,32 @@
-"""A cohort's report computed without building a frame: DuckDB for a CSV file, aggregate
-queries for a SQL table. None means "use the pandas path" (see `check_cohort`)."""
+"""A cohort's report computed without building a frame: Arrow or DuckDB for a CSV file,
+aggregate queries for a SQL table. None means "use the pandas path" (see `cohort_check`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from segments.cohort_report import CohortReport, score_stats
 from segments.cohort_source import CohortSource
-from segments.cohort_validation import CohortReport, _score_stats
+from segments.column_mapping import load_mapping
 
 
-def check_without_frame(source: CohortSource, rule: str | None) -> CohortReport | None:
-    """The report of a clean cohort computed by DuckDB or the database; None to use pandas."""
-    from segments.cohort_loaders import load_mapping
-
+def check_without_frame(
+    source: CohortSource, rule: str | None, engine: str = "arrow"
+) -> CohortReport | None:
+    """The report of a clean cohort computed by Arrow, DuckDB or the database; None to use
+    pandas. A CSV file is scanned by `engine` ("arrow" or "duckdb")."""
     if source.sql_url and source.table:
         from segments.database_check import check_table_in_database
 
         return check_table_in_database(source, rule)
     if source.path is None or source.sql_url or not Path(source.path).is_file():
         return None
-    from segments.duckdb_cohort_check import check_csv_in_duckdb, score_series
-
-    found = check_csv_in_duckdb(Path(source.path), load_mapping(source.mapping), rule)
+    mapping = load_mapping(source.mapping)
+    if engine == "duckdb":
+        from segments.duckdb_cohort_check import check_csv_in_duckdb as scan_csv
+    else:
+        from segments.arrow_cohort_check import check_csv_in_arrow as scan_csv
+    found = scan_csv(Path(source.path), mapping, rule)
     if found is None:
         return None
     scan, check = found
@@ -32,7 +37,7 @@ def check_without_frame(source: CohortSource, rule: str | None) -> CohortReport 
         problems=[],
         error_count=0,
         columns=check.columns,
-        score=_score_stats(score_series(check)),
+        score=score_stats(check.scores),
         renamed=scan.renamed,
         rule=None
         if not rule

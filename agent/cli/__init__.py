@@ -14,30 +14,41 @@ the human line still goes to stderr.
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer.main
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    import click
 
 from agent import __version__
 from agent.child_processes import StopRequested, install_stop_handlers
-from agent.cli.cohort import cohort_app
-from agent.cli.demo import demo
-from agent.cli.export import export
-from agent.cli.guard import guard_app
-from agent.cli.init import init
-from agent.cli.lift import lift
-from agent.cli.llm import llm_app
-from agent.cli.prompts import prompts_app
-from agent.cli.queue import queue_app
-from agent.cli.review import review
-from agent.cli.run import run
-from agent.cli.score import score
-from agent.cli.segments import segments_app
-from agent.cli.serve import serve
-from agent.cli.users import users_app
 from prompts.errors import UserError
+
+# Every command, in help order: its module and the typer app or function in it. A command's
+# module is imported when the command is invoked (or a help page lists it), so
+# `winback cohort check` loads agent.cli.cohort and none of the other fourteen.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("agent.cli.demo", "demo"),
+    "init": ("agent.cli.init", "init"),
+    "run": ("agent.cli.run", "run"),
+    "score": ("agent.cli.score", "score"),
+    "review": ("agent.cli.review", "review"),
+    "export": ("agent.cli.export", "export"),
+    "lift": ("agent.cli.lift", "lift"),
+    "serve": ("agent.cli.serve", "serve"),
+    "cohort": ("agent.cli.cohort", "cohort_app"),
+    "guard": ("agent.cli.guard", "guard_app"),
+    "llm": ("agent.cli.llm", "llm_app"),
+    "prompts": ("agent.cli.prompts", "prompts_app"),
+    "queue": ("agent.cli.queue", "queue_app"),
+    "segments": ("agent.cli.segments", "segments_app"),
+    "users": ("agent.cli.users", "users_app"),
+}
 
 
 def _debug_enabled(ctx: typer.Context | None) -> bool:
@@ -74,8 +85,32 @@ def _echo_json_error(message: str, fix: str | None, exit_code: int) -> None:
     echo_json({"error": message, "fix": fix, "exit_code": exit_code})
 
 
+def _load_command(name: str) -> click.Command:
+    """The click command of one entry of `COMMANDS`: a sub-app's group, or one command."""
+    module, attr = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attr)
+    holder = typer.Typer(add_completion=False)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)  # a group even when the sub-app has one command
+    else:
+        holder.command(name)(target)
+        holder.callback()(lambda: None)  # two levels, so that `name` is looked up below
+    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+
+
 class WinbackGroup(TyperGroup):
-    """Root group: turns user errors into one clean line and an exit code."""
+    """Root group: loads each command on first use; turns user errors into one clean line
+    and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # type: ignore[override]
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # type: ignore[override]
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            command = _load_command(cmd_name)
+            self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
         json_mode = _json_requested(self, ctx)
@@ -130,21 +165,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-app.add_typer(cohort_app, name="cohort")
-app.add_typer(guard_app, name="guard")
-app.add_typer(llm_app, name="llm")
-app.add_typer(prompts_app, name="prompts")
-app.add_typer(queue_app, name="queue")
-app.add_typer(segments_app, name="segments")
-app.add_typer(users_app, name="users")
-app.command("demo")(demo)
-app.command("init")(init)
-app.command("run")(run)
-app.command("score")(score)
-app.command("review")(review)
-app.command("export")(export)
-app.command("lift")(lift)
-app.command("serve")(serve)
 
 
 def _version(value: bool) -> None:

@@ -22,14 +22,14 @@ from agent.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from segments.cohort_validation import CohortReport
+    from segments.cohort_report import CohortReport
 
 # segments.cohort_problems.DEFAULT_CAP, repeated so that --help needs no pandas import
 # (tests/agent/cli/test_startup.py checks that they match)
 MAX_ERRORS_DEFAULT = 100
-# segments.cohort_validation.ENGINES and DEFAULT_ENGINE, repeated for the same reason
-ENGINES = ("duckdb", "pandas")
-ENGINE_DEFAULT = "pandas"
+# segments.cohort_check.ENGINES and DEFAULT_ENGINE, repeated for the same reason
+ENGINES = ("arrow", "duckdb", "pandas")
+ENGINE_DEFAULT = "arrow"
 
 cohort_app = typer.Typer(
     help="The at-risk cohort: check a CSV, Parquet, JSONL file or SQL table before a run.",
@@ -53,14 +53,16 @@ def check(
         str,
         typer.Option(
             "--engine",
-            help="How a CSV file is checked: duckdb (one scan in DuckDB, pandas only for a "
-            "file with problems) or pandas. A --table is counted in the database unless pandas.",
+            help="How a CSV file is checked: arrow (one parallel read with Apache Arrow), "
+            "duckdb (one scan in DuckDB) or pandas. With arrow and duckdb, a file with any "
+            "problem is re-read by pandas, which names each one by row. A --table is counted "
+            "in the database unless pandas.",
         ),
     ] = ENGINE_DEFAULT,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a cohort: counts, score distribution, column coverage and every problem."""
-    from segments.cohort_validation import check_cohort
+    from segments.cohort_check import check_cohort
 
     if (file is None) == (cohort_flags.sql is None):
         raise typer.BadParameter("give a FILE or --sql URL (with --table or --query), not both")
@@ -128,7 +130,7 @@ def select(
 
 
 def _print(report: CohortReport) -> None:
-    from segments.cohort_validation import explain_problems
+    from segments.cohort_problems import explain_problems
 
     out = Console()
     err = Console(stderr=True)

@@ -1,13 +1,14 @@
-"""`cohort check` with the DuckDB engine and with pandas: the same report, clean or malformed.
+"""`cohort check` with the Arrow and DuckDB engines and with pandas: the same report, clean
+or malformed.
 
-The DuckDB scan (`segments.duckdb_cohort_check`) answers only for files it can
-prove clean and typed as pandas types them; everything else falls back to the
-pandas path. The property below writes cohorts from a grammar of good and bad
-values (ids with spaces, duplicates and unicode, scores like `1_000`, `nan`,
-`inf`, `.5`, booleans with padding, feature columns that are numbers, text,
-booleans or a mix, dates, zones, locales, blank lines, ragged rows) and
-asserts both engines give the same report, and the same rule count or the
-same rule error.
+The Arrow read (`segments.arrow_cohort_check`) and the DuckDB scan
+(`segments.duckdb_cohort_check`) answer only for files they can prove clean
+and typed as pandas types them; everything else falls back to the pandas
+path. The property below writes cohorts from a grammar of good and bad values
+(ids with spaces, duplicates and unicode, scores like `1_000`, `nan`, `inf`,
+`.5`, booleans with padding, feature columns that are numbers, text, booleans
+or a mix, dates, zones, locales, blank lines, ragged rows) and asserts each
+engine gives pandas' report, and the same rule count or the same rule error.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from segments.cohort_check import check_cohort
 from segments.cohort_source import CohortSource
-from segments.cohort_validation import check_cohort
-from segments.duckdb_cohort_check import WHITESPACE
+from segments.cohort_values import WHITESPACE
 from segments.frameless_check import check_without_frame as _check_without_frame
 from segments.rule_tokens import RuleError
 
@@ -38,13 +39,34 @@ NUMBERS = st.one_of(
                      "1_0", "abc", "", " 0.5", "NA", "0,5"]),
 )  # fmt: skip
 COUNTS = st.one_of(
-    st.integers(0, 10**6).map(str), st.sampled_from(["2.5", "-3", "4.0", "1e2", "", "x", "1_000"])
+    st.integers(0, 10**6).map(str),
+    st.sampled_from(["2.5", "-3", "4.0", "1e2", "", "x", "1_000", "+4", "0x10"]),
 )
-BOOLEANS = st.sampled_from(["true", "False", "yes", "n", "1", "0", "1.0", " yes", "maybe", ""])
+BOOLEANS = st.sampled_from(
+    ["true", "False", "yes", "n", "1", "0", "1.0", " yes", "maybe", "", "01", "TRUE", "NA"]
+)
 FEATURES = st.one_of(
     st.integers(-5, 5).map(str),
     st.floats(-10, 10).map(repr),
-    st.sampled_from(["TRUE", "false", "tRUE", "abc", "", "nan", "inf", "NA", " 5", "1_0", "x y"]),
+    st.sampled_from(
+        [
+            "TRUE",
+            "false",
+            "tRUE",
+            "abc",
+            "",
+            "nan",
+            "inf",
+            "NA",
+            " 5",
+            "1_0",
+            "x y",
+            "12:30",
+            "2024-05-01",
+            "1e400",
+            "-0",
+        ]
+    ),
 )
 DATES = st.sampled_from(
     ["2024-05-01", "2024-05-01T09:30:00Z", "2024-05-01 09:30", "2024-05-01T09:30:00+02:00",
@@ -59,6 +81,8 @@ RULES = [
     "feature = 'abc'",
     "last_contacted_at < '2024-05-01T12:00:00Z' or last_contacted_at is null",
     "timezone in ['UTC', 'Europe/London']",
+    "not (email_opt_in or feature in [1, 2]) or locale is not null",
+    "first_name = 'Ana' or churn_score <= 0.25 and lifetime_orders not in [0, 3]",
 ]
 
 
@@ -114,26 +138,28 @@ def _report(path: Path, rule: str | None, engine: str) -> dict | str:
         return f"RuleError: {exc}"
 
 
+@pytest.mark.parametrize("engine", ["arrow", "duckdb"])
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cohorts())
-def test_duckdb_and_pandas_engines_give_the_same_report(tmp_path_factory, case):
+@given(case=cohorts())
+def test_every_engine_gives_the_pandas_report(tmp_path_factory, engine, case):
     text, rule = case
     path = tmp_path_factory.mktemp("engines") / "cohort.csv"
     path.write_text(text, encoding="utf-8")
-    assert _report(path, rule, "duckdb") == _report(path, rule, "pandas")
+    assert _report(path, rule, engine) == _report(path, rule, "pandas")
 
 
 CASES = yaml.safe_load((Path(__file__).parent / "malformed_cohorts.yaml").read_text())
 
 
+@pytest.mark.parametrize("engine", ["arrow", "duckdb"])
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_every_malformed_kind_is_reported_identically(tmp_path, case):
+def test_every_malformed_kind_is_reported_identically(tmp_path, case, engine):
     path = tmp_path / "cohort.csv"
     path.write_text(case["body"], encoding="utf-8")
-    assert _check_without_frame(CohortSource(path=path), None) is None  # DuckDB declines
-    duck = check_cohort(CohortSource(path=path), engine="duckdb")
-    assert duck.as_dict() == check_cohort(CohortSource(path=path), engine="pandas").as_dict()
-    assert (duck.problems[0].row, duck.problems[0].column) == (case["row"], case["column"])
+    assert _check_without_frame(CohortSource(path=path), None, engine) is None  # it declines
+    report = check_cohort(CohortSource(path=path), engine=engine)
+    assert report.as_dict() == check_cohort(CohortSource(path=path), engine="pandas").as_dict()
+    assert (report.problems[0].row, report.problems[0].column) == (case["row"], case["column"])
 
 
 CLEAN = {
@@ -149,20 +175,22 @@ CLEAN = {
 }
 
 
+@pytest.mark.parametrize("engine", ["arrow", "duckdb"])
 @pytest.mark.parametrize("name", CLEAN)
-def test_duckdb_answers_for_clean_files_with_the_pandas_report(tmp_path, name):
+def test_engines_answer_for_clean_files_with_the_pandas_report(tmp_path, name, engine):
     path = tmp_path / "cohort.csv"
     path.write_text(CLEAN[name], encoding="utf-8")
     mapping = {"Customer": "user_id", "Risk": "churn_score"} if "mapping" in name else None
     source = CohortSource(path=path, mapping=mapping)
     rule = "churn_score > 0.3"
-    duck = _check_without_frame(source, rule)
-    assert duck is not None, "the DuckDB scan should answer for a clean file"
+    report = _check_without_frame(source, rule, engine)
+    assert report is not None, f"the {engine} engine should answer for a clean file"
     pandas = check_cohort(source, rule=rule, engine="pandas")
-    assert duck.as_dict() == pandas.as_dict()
+    assert report.as_dict() == pandas.as_dict()
 
 
-def test_duckdb_declines_what_only_pandas_reads_exactly(tmp_path):
+@pytest.mark.parametrize("engine", ["arrow", "duckdb"])
+def test_engines_decline_what_only_pandas_reads_exactly(tmp_path, engine):
     bodies = {
         "duplicate id": "user_id,churn_score\nu1,0.5\nu1,0.6\n",
         "underscore number": "user_id,churn_score\nu1,1_0\n",
@@ -173,7 +201,7 @@ def test_duckdb_declines_what_only_pandas_reads_exactly(tmp_path):
     for name, body in bodies.items():
         path = tmp_path / f"{name}.csv"
         path.write_bytes(body.encode("utf-16" if name == "utf-16" else "utf-8"))
-        assert _check_without_frame(CohortSource(path=path), None) is None, name
+        assert _check_without_frame(CohortSource(path=path), None, engine) is None, name
 
 
 def test_whitespace_set_is_what_python_strips():

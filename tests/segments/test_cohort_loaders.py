@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from agent.demo.cohort import make_fitness_cohort
+from segments.cohort_check import check_cohort
 from segments.cohort_loaders import CohortSource
-from segments.cohort_validation import check_cohort, read_cohort
+from segments.cohort_validation import read_cohort
 from segments.errors import SegmentsError
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

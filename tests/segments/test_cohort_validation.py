@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from segments.cohort_check import check_cohort
 from segments.cohort_loaders import CohortSource
 from segments.cohort_problems import CohortInvalid
-from segments.cohort_validation import check_cohort, read_cohort
+from segments.cohort_validation import read_cohort
 
 GOOD = (
     "user_id,churn_score,lifetime_orders,days_since_last_activity,email_opt_in,timezone\n"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from segments.cohort_check import check_cohort
 from segments.cohort_source import CohortSource
-from segments.cohort_validation import check_cohort
 from segments.database_check import check_table_in_database
 
 

@@ -67,3 +67,30 @@ def test_defaults_copied_into_the_cli_match_their_source():
 
     assert MAX_ERRORS_DEFAULT == DEFAULT_CAP
     assert LEASE_SECONDS == QUEUE_LEASE_SECONDS
+
+
+def test_a_command_loads_only_its_own_module(tmp_path):
+    """`winback cohort check` imports agent.cli.cohort, no other command module, and for a
+    clean CSV (the Arrow engine) not pandas either."""
+    path = tmp_path / "cohort.csv"
+    path.write_text("user_id,churn_score\nu1,0.5\nu2,0.9\n")
+    code = f"""
+import sys
+from agent.cli import COMMANDS, main
+sys.argv = ["winback", "cohort", "check", {str(path)!r}, "--json"]
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+modules = {{m for m, _ in COMMANDS.values()}}
+print(sorted(m for m in modules if m in sys.modules), file=sys.stderr)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint(sorted(m for m in "
+         f"{HEAVY!r} if m in sys.modules))"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "['agent.cli.cohort']"
+    heavy = eval(result.stdout.strip().splitlines()[-1])
+    assert "pandas" not in heavy and "sqlalchemy" not in heavy and "pyarrow" in heavy

@@ -1,0 +1,288 @@
+"""`cohort check` of a CSV file with Apache Arrow's reader: one parallel read, no pandas.
+
+The pandas path (`cohort_validation`) reads the file into a frame, then types
+and checks each column. For a clean file the report needs none of the rows:
+counts, each column's coverage, the churn-score distribution and how many
+rows a rule selects. `pyarrow.csv` reads the file on every core into typed
+columns, and `pyarrow.compute` checks them:
+
+- ids: read as text; none blank, none with whitespace Python would strip,
+  all distinct (a sorted column is proved distinct in one pass);
+- numbers and counts: read as float64 by Arrow's strict parser, so a value
+  it cannot read (`abc`, ` 0.5`, `1_000`) fails the read; then finite, in
+  range and whole;
+- booleans, time zones and locales: read dictionary-encoded, their distinct
+  values checked with the pandas path's tokens, zone list and pattern;
+- dates: the ISO 8601 shape, and Arrow's parser must read each value;
+- other columns ("features"): typed as pandas infers them (see `_feature_type`).
+
+Like the DuckDB engine it is *conservative*: it answers only when the pandas
+path would find no problem and type every value the same way. A problem in
+any row, a value the two parsers might read differently, a ragged row, a
+blank line or a field spanning lines (Arrow refuses those, so every record is
+one line), bytes that are not UTF-8: `check_csv_in_arrow` returns None, and
+the caller runs the pandas path, which names every problem by row and column.
+A rule is counted by `arrow_rule` (the same type errors and three-valued
+logic); one that reads a date is left to the pandas path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from segments.cohort_schema import COLUMNS, REQUIRED, ColumnSpec
+from segments.cohort_source import NA_TOKENS
+from segments.cohort_values import ISO_DATE, WHITESPACE, distinct_values_pass
+from segments.csv_scan_plan import CsvScan, ScanCheck, plan_csv_scan
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# what pandas' C reader makes a boolean column of (any case: tRuE too; see _feature_type)
+PANDAS_TRUE = ["True", "TRUE", "true"]
+PANDAS_FALSE = ["False", "FALSE", "false"]
+SAMPLE = 2048
+RULE_KIND = {"id": "string", "count": "number"}
+
+
+class _Decline(Exception):
+    """The file is not provably clean, or pandas might read it differently."""
+
+
+def check_csv_in_arrow(
+    path: Path, mapping: dict[str, str], rule: str | None
+) -> tuple[CsvScan, ScanCheck] | None:
+    """Read and check a CSV cohort with Arrow; None unless it is clean and typed like pandas."""
+    scan = plan_csv_scan(path, mapping)
+    if scan is None or any(c not in scan.names for c in REQUIRED):
+        return None
+    try:
+        table = _read(scan)
+        if table.num_rows == 0:
+            return None  # a header and no rows: the pandas path says so
+        columns, kinds = [], {}
+        for name, c in zip(scan.names, scan.columns, strict=True):
+            values = table.column(c)
+            spec = COLUMNS.get(name)
+            if spec is not None:
+                _check_known(spec, values)
+                kinds[name] = RULE_KIND.get(spec.kind, spec.kind)
+            else:
+                kinds[name] = _feature_type(values)
+            present = len(values) - values.null_count
+            columns.append({"column": name, "known": spec is not None,
+                            "type": spec.kind if spec else kinds[name], "non_null": present,
+                            "coverage": round(present / table.num_rows, 4)})  # fmt: skip
+        selected = _count(rule, scan, table, kinds) if rule else None
+    except _Decline:
+        return None
+    score = table.column(scan.columns[scan.names.index("churn_score")])
+    return scan, ScanCheck(table.num_rows, columns, _floats(score), selected)
+
+
+def _read(scan: CsvScan) -> pa.Table:
+    """The whole file, known columns typed as their checks need them; features inferred."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    types = {}
+    for name, c in zip(scan.names, scan.columns, strict=True):
+        spec = COLUMNS.get(name)
+        if spec is None:
+            continue
+        if spec.kind in ("number", "count"):
+            types[c] = pa.float64()
+        elif spec.kind == "boolean" or name in ("timezone", "locale"):
+            types[c] = pa.dictionary(pa.int32(), pa.string())
+        else:
+            types[c] = pa.string()
+    try:
+        return pcsv.read_csv(
+            scan.path,
+            read_options=pcsv.ReadOptions(skip_rows=1, column_names=scan.columns),
+            parse_options=pcsv.ParseOptions(
+                delimiter=scan.sep, newlines_in_values=False, ignore_empty_lines=False
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=types,
+                null_values=NA_TOKENS,
+                strings_can_be_null=True,
+                true_values=PANDAS_TRUE,
+                false_values=PANDAS_FALSE,
+                decimal_point=scan.decimal,
+                timestamp_parsers=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+        # a value its column's type cannot hold, a ragged row, a blank line, a field
+        # spanning lines, bytes that are not UTF-8: the pandas path names the row
+        raise _Decline(str(exc)) from exc
+
+
+def _check_known(spec: ColumnSpec, values: pa.ChunkedArray) -> None:
+    """Decline unless every value of a schema column passes the pandas path's checks."""
+    import pyarrow.compute as pc
+
+    nulls = values.null_count
+    if spec.kind == "id":
+        if nulls or _padded(values):
+            raise _Decline("a blank id, or one with surrounding whitespace")
+        if not _distinct(values):
+            raise _Decline("duplicate ids")
+    elif spec.kind in ("number", "count"):
+        if spec.required and nulls:
+            raise _Decline(f"a blank {spec.name}")
+        if nulls == len(values):
+            return
+        if not pc.all(pc.is_finite(values)).as_py():
+            raise _Decline("nan or inf")
+        low, high = pc.min_max(values).values()
+        if (spec.minimum is not None and low.as_py() < spec.minimum) or (
+            spec.maximum is not None and high.as_py() > spec.maximum
+        ):
+            raise _Decline("out of range")
+        if spec.kind == "count" and not pc.all(pc.equal(pc.floor(values), values)).as_py():
+            raise _Decline("not a whole number")
+    elif pa_dictionary(values):
+        found = set()
+        for chunk in values.chunks:
+            found.update(v for v in chunk.dictionary.to_pylist() if v is not None)
+        if not distinct_values_pass(spec.kind, spec.name, sorted(found)):
+            raise _Decline(f"a {spec.name} value the pandas path rejects")
+    elif spec.kind == "datetime" and nulls < len(values):
+        if not pc.all(pc.match_substring_regex(values, f"^{ISO_DATE}$")).as_py():
+            raise _Decline("not an ISO 8601 date")
+        _parse_dates(values)
+
+
+def _padded(ids: pa.ChunkedArray) -> bool:
+    """True when str.strip() would change an id (ASCII ids take the faster ASCII trim)."""
+    import pyarrow.compute as pc
+
+    if pc.all(pc.string_is_ascii(ids)).as_py():
+        trimmed = pc.ascii_trim(ids, "".join(c for c in WHITESPACE if c.isascii()))
+    else:
+        trimmed = pc.utf8_trim(ids, WHITESPACE)
+    return not pc.all(pc.equal(trimmed, ids)).as_py()
+
+
+def pa_dictionary(values: pa.ChunkedArray) -> bool:
+    """True for a dictionary-encoded column (booleans, time zones, locales)."""
+    return str(values.type).startswith("dictionary")
+
+
+def _parse_dates(values: pa.ChunkedArray) -> None:
+    """Decline unless Arrow reads every date (a zone offset, or none, per value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    zoned = pc.match_substring_regex(values, r"(Z|[+-]\d{2}:\d{2})$")
+    try:
+        pc.cast(pc.filter(values, zoned), pa.timestamp("us", tz="UTC"))
+        pc.cast(pc.filter(values, pc.invert(zoned)), pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise _Decline("a date Arrow cannot read") from exc
+
+
+def _distinct(ids: pa.ChunkedArray) -> bool:
+    """True when no id repeats: one comparison pass when the ids are sorted (as exports
+    usually are), a hash count otherwise."""
+    import pyarrow.compute as pc
+
+    if len(ids) < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+        return True
+    return pc.count_distinct(ids).as_py() == len(ids)
+
+
+def _feature_type(values: pa.ChunkedArray) -> str:
+    """The type pandas' reader gives a column we do not know, or decline.
+
+    Arrow and pandas agree on numbers (Arrow's parser is the stricter) except
+    that pandas keeps `nan` as text; they agree on booleans written True/TRUE/
+    true, but pandas also reads other cases (tRuE) and makes a boolean column
+    with blanks text. A text column is accepted only when one of its first
+    values is text to any parser."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = values.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        if pa.types.is_floating(kind) and pc.any(pc.is_nan(values)).as_py():
+            raise _Decline("nan in a number column (text in pandas)")
+        return "number"
+    if pa.types.is_null(kind):
+        return "number"  # all blank: pandas holds a float column of NaN
+    if pa.types.is_boolean(kind):
+        if values.null_count:
+            raise _Decline("a boolean column with blanks (text in pandas)")
+        return "boolean"
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        values = values.cast(pa.string())  # a time of day or a date: text in pandas
+    head = values.slice(0, SAMPLE).drop_null().to_pylist()
+    if not any(_surely_text(v) for v in head):
+        raise _Decline("a text column pandas might read as numbers or booleans")
+    return "string"
+
+
+def _surely_text(value: str) -> bool:
+    """A value neither reader makes a number or a boolean of."""
+    if value.strip().lower() in ("true", "false"):
+        return False
+    try:
+        float(value.replace(",", "."))
+    except ValueError:
+        return True
+    return False
+
+
+def _count(rule: str, scan: CsvScan, table: pa.Table, kinds: dict[str, str]) -> int:
+    """Rows the rule selects; decline for a bad rule (the pandas path raises it) or dates."""
+    from segments.arrow_rule import NotEvaluable, count_rule
+    from segments.rule_tokens import RuleError
+
+    columns = dict(zip(scan.names, scan.columns, strict=True))
+
+    def values(name: str) -> pa.ChunkedArray:
+        return _rule_values(table.column(columns[name]), kinds[name])
+
+    try:
+        return count_rule(rule, values, kinds, table.num_rows)
+    except (RuleError, NotEvaluable) as exc:
+        raise _Decline(str(exc)) from exc
+
+
+def _rule_values(values: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
+    """A column as the rule reads it: known booleans as true/false/null from their tokens,
+    time zones and locales as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa_dictionary(values):
+        if kind == "string" and not pa.types.is_string(values.type):
+            raise _Decline("a time of day Arrow typed; the rule compares pandas' text")
+        return values
+    if kind != "boolean":
+        return values.cast(pa.string())
+    from segments.arrow_literals import literal, literal_array
+    from segments.cohort_values import FALSE_TOKENS, TRUE_TOKENS
+
+    text = pc.utf8_lower(pc.utf8_trim(values.cast(pa.string()), WHITESPACE))
+    truthy = pc.is_in(text, value_set=literal_array(sorted(TRUE_TOKENS), pa.string()))
+    falsy = pc.is_in(text, value_set=literal_array(sorted(FALSE_TOKENS), pa.string()))
+    yes, no, none = (literal(v, pa.bool_()) for v in (True, False, None))
+    return pc.if_else(truthy, yes, pc.if_else(falsy, no, none))
+
+
+def _floats(values: pa.ChunkedArray) -> np.ndarray:
+    """A float64 column without nulls as one numpy array (no pandas: pyarrow's own
+    `to_numpy` imports it)."""
+    parts = [
+        np.frombuffer(chunk.buffers()[1], dtype=np.float64)[
+            chunk.offset : chunk.offset + len(chunk)
+        ]
+        for chunk in values.chunks
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0)
