@@ -37,7 +37,7 @@ def check_without_frame(
         problems=[],
         error_count=0,
         columns=check.columns,
-        score=score_stats(check.scores),
+        score=score_stats(check.scores, may_reorder=True),
         renamed=scan.renamed,
         rule=None
         if not rule
