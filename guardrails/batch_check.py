@@ -17,9 +17,13 @@ allow-listed values and the recipient's first name pass). Channel and offer
 checks depend on the whole rendered text and are cheap, so they run per
 message.
 
-The semantic layer reads each template once, rendered with the first user's
-values (see `_template_semantic`), and each value of at least
-`SEMANTIC_MIN_WORDS` words once (its own cache is keyed by sentence).
+The semantic layer reads each template rendered with the values of up to
+`SEMANTIC_READINGS` users whose values differ (see `_template_semantic`) and
+keeps what the readings agree on: a block that most readings share stays a
+block, a finding only some readings make is a warning. So one user's value
+("climbing" in "Ready for climbing again?") cannot decide every user's
+verdict. Each value of at least `SEMANTIC_MIN_WORDS` words is read once on
+its own (the layer's cache is keyed by sentence).
 An optional `judge` (see `guardrails.judge`) is asked once per distinct
 template; its findings are mapped like any template finding and can only add
 to a verdict. `BatchStats.layers` names the layers that ran.
@@ -45,7 +49,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from guardrails.check_message import channel_findings, check_messages, text_findings
@@ -62,6 +66,8 @@ STAND_IN = "X"
 LEARNED = ("semantic_", "judge_")
 # a substituted value is read by the semantic layer when it has at least this many words
 SEMANTIC_MIN_WORDS = 3
+# a template is read by the semantic layer with the values of this many different users
+SEMANTIC_READINGS = 3
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,7 @@ def _template_semantic(p: _Parsed, values: Mapping[str, Any], policy: Policy) ->
 
     "Hi X, it's been X days since your last X class" reads as something else
     than the copy it stands for, so the layer reads the template rendered with
-    the first user's values (the first name becomes the layer's stand-in), and
+    one user's values (the first name becomes the layer's stand-in), and
     each finding is moved to the same sentence of the stand-in text (or the
     whole field); the quote in its message is taken from the stand-in text, so
     no user's value appears in another user's finding.
@@ -182,6 +188,43 @@ def _template_semantic(p: _Parsed, values: Mapping[str, Any], policy: Policy) ->
         head = f.message.rsplit(": '", 1)[0]
         message = f"{head}: {quote(p.scan_text, start, end)}"
         out.append(Finding(f.code, f.category, f.severity, start, end, message, f.field))
+    return out
+
+
+def _readings(template: str, p: _Parsed, items: list[RenderedMessage]) -> list[Mapping[str, Any]]:
+    """The values of the first `SEMANTIC_READINGS` users (in batch order) whose values for
+    the template's placeholders differ (the first name is not one: the layer reads a
+    stand-in name)."""
+    names = [n for n in p.names if n != "first_name"]
+    seen: dict[tuple, Mapping[str, Any]] = {}
+    for item in items:
+        if template not in (item.template_text, item.subject_template):
+            continue
+        seen.setdefault(tuple(str(item.values.get(n)) for n in names), item.values)
+        if len(seen) == SEMANTIC_READINGS:
+            break
+    return list(seen.values())
+
+
+def _agreed_semantic(
+    p: _Parsed, readings: list[Mapping[str, Any]], policy: Policy
+) -> list[Finding]:
+    """The semantic findings of a template over its readings: a block most readings make
+    stays a block; any other finding of any reading is a warning."""
+    found = [_template_semantic(p, values, policy) for values in readings]
+    if len(found) == 1:
+        return found[0]
+    votes: dict[tuple[str, int, int], list[Finding]] = {}
+    for reading in found:
+        for f in reading:
+            votes.setdefault((f.code, f.start, f.end), []).append(f)
+    out = []
+    for same in votes.values():
+        blocks = [f for f in same if f.severity == "block"]
+        if 2 * len(blocks) > len(found):
+            out.append(blocks[0])
+        else:
+            out.append(replace(same[0], severity="warn"))
     return out
 
 
@@ -250,13 +293,8 @@ def check_batch(
         )
     template_found = {t: list(raw[p.scan_text]) for t, p in parsed.items()}
     if semantic_on:
-        first_values: dict[str, Mapping[str, Any]] = {}
-        for item in items:
-            for t in (item.template_text, item.subject_template):
-                if t is not None:
-                    first_values.setdefault(t, item.values)
         for t, p in parsed.items():
-            template_found[t] += _template_semantic(p, first_values[t], policy)
+            template_found[t] += _agreed_semantic(p, _readings(t, p, items), policy)
     if judge is not None:
         before = getattr(judge, "calls", None)
         for t, p in parsed.items():

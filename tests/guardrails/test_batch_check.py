@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import itertools
 
-from guardrails.batch_check import BatchStats, RenderedMessage, check_batch
+import pytest
+
+from guardrails.batch_check import (
+    BatchStats,
+    RenderedMessage,
+    _agreed_semantic,
+    _parse,
+    _readings,
+    check_batch,
+)
+from guardrails.findings import Finding
 from guardrails.policy import default_policy, policy_from_data
 
 RULES_ONLY = policy_from_data(
@@ -141,3 +151,56 @@ def test_semantic_findings_reach_every_message_and_survive_the_sample(analyzer):
         semantic = [f for f in v.findings if f.code.startswith("semantic_")]
         assert semantic, v.id
         assert any("surgery" in text[f.start : f.end] for f in semantic), v.id
+
+
+def test_a_template_is_read_with_several_users_values():
+    body = "Back to {{ favorite_class }} with {{ coach }}, {{ first_name }}?"
+    batch = [
+        RenderedMessage(f"u{i}", "t", body, {"favorite_class": c, "coach": k, "first_name": n},
+                        "push")
+        for i, (c, k, n) in enumerate([("yoga", "Ivy", "Ava"), ("yoga", "Ivy", "Ben"),
+                                       ("spin", "Ivy", "Cy"), ("yoga", "Raj", "Di"),
+                                       ("hiit", "Oz", "Ed")])
+    ]  # fmt: skip
+    readings = _readings(body, _parse(body), batch)
+    # the first name is not a difference (the layer reads a stand-in); the fourth differs too late
+    assert [r["first_name"] for r in readings] == ["Ava", "Cy", "Di"]
+    assert _readings(body, _parse(body), batch[:2]) == [batch[0].values]
+
+
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        (["block"], "block"),  # one reading: its verdict
+        (["block", "block", None], "block"),  # most readings block
+        (["block", None, None], "warn"),  # one user's value does not decide for all
+        (["block", "warn", "warn"], "warn"),
+        (["warn", None, None], "warn"),
+        (["block", "block"], "block"),
+        (["block", None], "warn"),
+    ],
+)
+def test_readings_vote_on_a_block(monkeypatch, severities, expected):
+    """The vote itself (each reading's findings given): the layer is exercised above."""
+    import guardrails.batch_check as batch_check
+
+    def reading(p, values, policy):
+        severity = severities[values["i"]]
+        return [] if severity is None else [Finding("semantic_shaming", "shaming", severity,
+                                                     0, 4, "m", "_")]  # fmt: skip
+
+    monkeypatch.setattr(batch_check, "_template_semantic", reading)
+    found = _agreed_semantic(_parse("x"), [{"i": i} for i in range(len(severities))], None)
+    assert [f.severity for f in found] == [expected]
+
+
+def test_an_obvious_template_is_blocked_whatever_the_values(analyzer):
+    body = (
+        "Since your {{ favorite_class }} sessions stopped, we figured the new diagnosis "
+        "must be taking up your evenings, {{ first_name }}."
+    )
+    batch = [RenderedMessage(f"u{i}", "t", body, {"favorite_class": c, "first_name": "Ana"}, "push")
+             for i, c in enumerate(["yoga", "spin", "pilates"])]  # fmt: skip
+    for verdict in check_batch(batch):
+        assert verdict.verdict == "block"
+        assert any(f.code == "semantic_health" and f.severity == "block" for f in verdict.findings)
