@@ -276,6 +276,12 @@ NOT_NAME_WORDS = {
     "grill",
     "bistro",
     "bar",
+    # function words that open a sentence capitalized ("Para Semana Santa", "Pour Noël",
+    # "Durante Fiestas Patrias"): a name does not start with one (particles are kept apart)
+    *("for", "during", "with", "from", "into", "our", "your", "this", "these", "every", "new"),
+    *("para", "por", "durante", "con", "desde", "hasta", "nuestro", "nuestra", "su", "sus"),
+    *("cada", "este", "esta", "nuevo", "nueva", "pour", "par", "pendant", "avec", "dans"),
+    *("sur", "chez", "notre", "nos", "votre", "vos", "ce", "cette", "chaque", "nouveau"),
 }
 
 
@@ -286,13 +292,58 @@ STAFF_TITLE = re.compile(
 )
 
 
+# a role the brand introduces someone by: "our teacher Amara Osei", "the historian Margaret
+# Adeyemi", "el poeta Pere Vidal", "Notre comptable, M. Olivier Garnier" (our or the, then a
+# person's role: a role word or an agent noun); after "your" only a role that serves the
+# reader: "Votre conseillère dédiée, Mme Fabienne Roux", "Su liquidador, don Hernán Soto"
+# ("your friend Ana Gil", "our records show Ana Gil" are not)
+_LOW = r"[a-zà-öø-ÿ][a-zà-öø-ÿ-]*"
+ROLES = (
+    r"advis[eo]r|consultant|agent|manager|banker|pharmacist|stylist|barber|trainer|coach|"
+    r"tutor|teacher|doctor|nurse|accountant|host|guide|driver|chef|poeta?|ejecutiv[oa]|"
+    r"asesora?|liquidadora?|gestora?|agente|conseill[eè]re?|conseiller|infirmi[eè]re?|"
+    r"comptable|gestionnaire|chargée?|interlocut(?:eur|rice)|coordinat(?:eur|rice)|"
+    r"pharmacien(?:ne)?|historian|librarian|bookseller|founder|artist|guest|speaker"
+)
+# a person's role by its ending (teacher, historian, libraire is not, but coordinatrice is);
+# things that end the same way are not roles
+NOT_AGENT = (
+    r"order|number|offer|counter|letter|newsletter|paper|water|winter|summer|cent(?:er|re)|"
+    r"corner|folder|reminder|voucher|calendar|colour|color|floor|door|error|mirror|hour"
+)
+AGENT = (
+    rf"(?!(?:{NOT_AGENT})\b)[a-zà-öø-ÿ]{{2,}}"
+    r"(?:er|or|ist|ian|eur|euse|rice|ista|ero|era|ora|ier|ière|iste|ienne?)"
+)
+# an adjective after the role ("conseillère dédiée"), not a preposition ("the order for")
+_ADJ = rf"(?:\s+(?!(?:for|of|to|with|from|by|at|in|on|para|de|pour|à|avec|con|a|du)\b){_LOW})?"
+COURTESY = (
+    r"(?:(?:la|el|le)\s+)?(?:señora|señor|sra\.?|sr\.?|don|doña|mme|madame|m\.|monsieur|"
+    r"mr\.?|mrs\.?|ms\.?)\s+"
+)
+STAFF_ROLE = re.compile(
+    rf"(?:\b(?:our|the|notre|nos|le|la|l['’]|el|los|las|nuestr[oa]s?)\s*(?:{_LOW}\s+){{0,2}}?"
+    rf"(?:{ROLES}|{AGENT})"
+    rf"|\b(?:your|votre|vos|su|sus|tu|tus)\s+(?:{_LOW}\s+){{0,2}}?(?:{ROLES}))"
+    rf"{_ADJ}\s*,?\s*(?:{COURTESY})?$",
+    re.IGNORECASE,
+)
+# where the clause before a name starts: a sentence end, not the dot of "M." or "Dr."
+CLAUSE_END = re.compile(
+    r"[!?;:\n]|(?<!\bM)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSr)(?<!\bMrs)(?<!\bSra)\."
+)
+
+
 def _staff(text: str, start: int, end: int) -> bool:
-    """Whether the name at `text[start:end]` follows or begins with a professional title
-    (lowercase particles the tagger puts first are skipped: "de Don Chema")."""
+    """Whether the name at `text[start:end]` follows or begins with a professional title, or
+    follows the role the brand introduces it by (lowercase particles the tagger puts first
+    are skipped: "de Don Chema")."""
     words = [w for w in text[start:end].split() if w[:1].isupper()]
+    clause = CLAUSE_END.split(text[max(0, start - 60) : start])[-1]
     return bool(
         STAFF_TITLE.search(text[max(0, start - 16) : start])
         or (words and STAFF_TITLE.match(words[0]))
+        or STAFF_ROLE.search(clause)
     )
 
 

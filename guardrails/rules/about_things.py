@@ -52,7 +52,13 @@ NOUNS = (
     r"season|episodes?|titles|books?|fans|charit(?:y|ies)|"
     # ES / FR / DE
     r"clases?|menú|opciones|platos|ropa|colección|tallas|cours|carte|plats|vêtements|"
-    r"kurs|kurse|karte|gerichte|kollektion|mode"
+    r"kurs|kurse|karte|gerichte|kollektion|mode|"
+    # shelves, lists, calendars, tours and meat counters (round 9's clean copy)
+    r"shelf|shelves|lists?|literature|fiction|poetry|reading|templates?|calendars?|"
+    r"holidays?|weekends?|quarter|street|tours?|visits?|hotels?|resorts?|guesthouses?|"
+    r"training|awareness|height|hire|sheets?|labels?|guidance|filters?|"
+    r"meat|beef|chicken|lamb|thighs|dates|fittings?|lanyards?|"
+    r"estantes?|listas?|lecturas?|visitas?|rayons?|listes?|lectures?|visites?|regale?|listen"
 )
 STOP = (
     r"(?:you|your|yours|you're|we|our|my|the|a|an|their|his|her|to|in|at|is|are|was|were|"
@@ -84,6 +90,17 @@ SECOND_PERSON = re.compile(
     r"vos|du|dich|dir|dein|deine|deinen|deiner|sie|ihr|ihre)\b",
     re.IGNORECASE,
 )
+# the reader in one language: French "du" is "of the", German "sie"/"ihr" are "she"/"her"
+# unless capitalized (the formal "Sie", "Ihr"); a sentence in none of them uses SECOND_PERSON
+SECOND_PERSON_BY_LANG = {
+    "en": re.compile(r"\b(?:you|your|yours|yourself|yourselves|you're|you’re|u)\b", re.I),
+    "es": re.compile(r"\b(?:tú|tu|tus|te|ti|contigo|usted|ustedes|vosotros|os)\b", re.I),
+    "fr": re.compile(r"\b(?:tu|toi|ton|ta|tes|te|t'|vous|votre|vos)\b", re.I),
+    "de": re.compile(
+        r"\b(?:[dD]u|[dD]ich|[dD]ir|[dD]ein\w*|[eE]uch|[eE]uer\w*|Sie|Ihr|Ihre|Ihrem|Ihren|Ihrer|"
+        r"Ihres|Ihnen)\b"
+    ),
+}
 READER = re.compile(
     r"\b(?:your|you're|you’re|you are|tu|tus|ton|ta|tes|dein|deine|deinen)\s+$", re.I
 )
@@ -101,22 +118,37 @@ OPEN_AUDIENCE = re.compile(
     r"für alle|alle sind|für jeden|für jede|allen (?:kund|mitglied|gäst))",
     re.IGNORECASE,
 )
+# a German compound noun the term starts: "Halal-Grillfleisch" (a capitalized noun after a hyphen)
+GERMAN_COMPOUND = re.compile(r"-[A-ZÄÖÜ][a-zäöüß]{2,}")
 # a noun right before the term, as ES/FR put adjectives after ("yoga prenatal")
 BEFORE_ADJ = re.compile(rf"\b(?:{NOUNS}|yoga|pilates)\s*$", re.IGNORECASE)
+
+
+def _addresses_reader(sentence: str) -> bool:
+    """Whether the sentence speaks to the reader in the second person, in its own language."""
+    from guardrails.semantic.language import detect_language
+
+    pattern = SECOND_PERSON_BY_LANG.get(detect_language(sentence) or "", SECOND_PERSON)
+    return bool(pattern.search(sentence))
 
 
 def about_a_thing(text: str, start: int, end: int) -> bool:
     """Whether the term at `text[start:end]` describes a product, venue, menu or show."""
     sentence_start = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
     ends = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
-    sentence = text[sentence_start : min(ends or [len(text)])]
-    if SECOND_PERSON.search(sentence):
-        return False  # "picked for you", "your diabetic box": the reader is in the sentence
+    sentence_end = min(ends or [len(text)])
+    sentence = text[sentence_start:sentence_end]
+    if _addresses_reader(sentence) or text[sentence_end : sentence_end + 1] == "?":
+        # "picked for you", "your diabetic box": the reader is in the sentence; and a question
+        # asks the reader ("Custody weekends?")
+        return False
     if OPEN_AUDIENCE.search(sentence):
         return True  # "for anyone over 60": people in general, with no "you" in the sentence
     clause_start = max(text.rfind(c, 0, start) for c in ".!?;:\n") + 1
     before = text[clause_start:start]
     if BEFORE.search(before) or BEFORE_ADJ.search(before) or MEDIA_EARLIER.search(before):
         return True
+    if GERMAN_COMPOUND.match(text, end):
+        return True  # "Halal-Grillfleisch", "Diabetes-Kochkurs": the term names a kind of thing
     clause_end = min([i for i in (text.find(c, end) for c in ".!?;:\n") if i >= 0] or [len(text)])
     return bool(AFTER.match(text[end:clause_end]))

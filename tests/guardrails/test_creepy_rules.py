@@ -82,6 +82,24 @@ ROWS = [
         ],
     ),
     ("Your favorite yoga class is back [new].", []),
+    # round 9: things and events named by a sensitive word, words that only look sensitive
+    ("Roadside phone lines are fully staffed over both the Easter and Eid weekends.", []),
+    ("Halal chicken thighs and kosher salt beef are both in the meat aisle.", []),
+    ("Halal-Grillfleisch gibt es am Samstag vor dem Markt.", []),
+    ("Visite guidée du quartier juif du Marais.", []),  # "du" is "of the", not "you"
+    ("La médecine du sport est ouverte, sans condition d'âge ni de niveau.", []),
+    ("We planted a tree for every member. Over 40,000 so far.", []),
+    ("Cancel any time in Settings. No phone call, no guilt trip.", []),
+    ("The course now has a slower-speed option for tricky sentences.", []),
+    ("Personne ne te spoile la fin. Parole de modo.", []),
+    ("Custody weekends? A second SIM makes it easier.", [("creepy_family", "Custody")]),
+    (
+        "We know the community sentence takes up your weekends.",
+        [("creepy_criminal", "community sentence")],
+    ),
+    ("Served your sentence? Welcome back.", [("creepy_criminal", "Served your sentence")]),
+    ("Feeling guilty about skipping? Come back.", [("creepy_shaming", "Feeling guilty")]),
+    ("Halal-Grillfleisch, extra für dich reserviert.", [("creepy_religion", "Halal")]),
     (
         "Visit us at [link] or tap [CTA].",
         [

@@ -87,6 +87,18 @@ ROWS = [
     ("A table for Luis de Góngora was booked.", [("pii_person_name", "Luis de Góngora")]),
     # ... but a courtesy title does not make a name safe
     ("Mrs Anna Patel ordered the same box.", [("pii_person_name", "Mrs Anna Patel")]),
+    # staff and guests the brand introduces by their role; "your" only with a serving role
+    ("A new series, guided by our teacher Amara Osei, opens this week.", []),
+    ("Our evening with the historian Margaret Adeyemi is on 12 October.", []),
+    ("Tertulia con el poeta Pere Vidal el 3 de noviembre.", []),
+    ("Su liquidador, don Hernán Soto, le contactará.", []),
+    ("Votre conseillère dédiée, Mme Fabienne Roux, reste disponible.", []),
+    ("Une question ? Notre comptable, M. Olivier Garnier, répond.", []),
+    ("Your friend Maria Lopez told us you moved.", [("pii_person_name", "Maria Lopez")]),
+    ("Our records show Maria Lopez paid the bill.", [("pii_person_name", "Maria Lopez")]),
+    # a sentence opened by a preposition: "Para Semana Santa" is not a person
+    ("Para Semana Santa: torrijas y potaje con un 15 %.", []),
+    ("Pour Noël, les paquets-cadeaux sont gratuits.", []),
     ("Bring your passport to the ski trip on 12 May.", []),
     ("Over 40 classes a week at 2 studios, from $19.99.", []),
     ("Reference 7781-AB for your return, receipt 20240312-0045.", []),
