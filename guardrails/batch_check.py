@@ -20,7 +20,8 @@ message.
 The semantic layer reads each template rendered with the values of up to
 `SEMANTIC_READINGS` users whose values differ (see `_template_semantic`) and
 keeps what the readings agree on: a block that most readings share stays a
-block, a finding only some readings make is a warning. So one user's value
+block; a finding most readings make, or a block of a minority, is a warning;
+a warning of a minority is dropped. So one user's value
 ("climbing" in "Ready for climbing again?") cannot decide every user's
 verdict. Each value of at least `SEMANTIC_MIN_WORDS` words is read once on
 its own (the layer's cache is keyed by sentence).
@@ -210,7 +211,8 @@ def _agreed_semantic(
     p: _Parsed, readings: list[Mapping[str, Any]], policy: Policy
 ) -> list[Finding]:
     """The semantic findings of a template over its readings: a block most readings make
-    stays a block; any other finding of any reading is a warning."""
+    stays a block; a finding most readings make, or a block of any reading, is a warning;
+    a warning only a minority of readings gives is dropped."""
     found = [_template_semantic(p, values, policy) for values in readings]
     if len(found) == 1:
         return found[0]
@@ -223,7 +225,7 @@ def _agreed_semantic(
         blocks = [f for f in same if f.severity == "block"]
         if 2 * len(blocks) > len(found):
             out.append(blocks[0])
-        else:
+        elif blocks or 2 * len(same) > len(found):
             out.append(replace(same[0], severity="warn"))
     return out
 
