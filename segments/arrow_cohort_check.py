@@ -146,7 +146,7 @@ def _check_known(spec: ColumnSpec, values: pa.ChunkedArray) -> None:
             raise _Decline("out of range")
         if spec.kind == "count" and not _whole(values):
             raise _Decline("not a whole number")
-    elif pa_dictionary(values):
+    elif _dictionary_encoded(values):
         found = set()
         for chunk in values.chunks:
             found.update(v for v in chunk.dictionary.to_pylist() if v is not None)
@@ -176,7 +176,7 @@ def _padded(ids: pa.ChunkedArray) -> bool:
     return not pc.all(pc.equal(trimmed, ids)).as_py()
 
 
-def pa_dictionary(values: pa.ChunkedArray) -> bool:
+def _dictionary_encoded(values: pa.ChunkedArray) -> bool:
     """True for a dictionary-encoded column (booleans, time zones, locales)."""
     return str(values.type).startswith("dictionary")
 
@@ -267,7 +267,7 @@ def _rule_values(values: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not pa_dictionary(values):
+    if not _dictionary_encoded(values):
         if kind == "string" and not pa.types.is_string(values.type):
             raise _Decline("a time of day Arrow typed; the rule compares pandas' text")
         return values
