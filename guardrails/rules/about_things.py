@@ -118,6 +118,16 @@ OPEN_AUDIENCE = re.compile(
     r"für alle|alle sind|für jeden|für jede|allen (?:kund|mitglied|gäst))",
     re.IGNORECASE,
 )
+# a group of people named by the term, in a sentence without "you": "a cooking show for
+# people with diabetes", "passengers with hidden disabilities may request a lanyard"
+PEOPLE_WITH = re.compile(
+    r"\b(?:people|persons|adults|children|kids|passengers|members|customers|guests|"
+    r"travell?ers|users|clients|patients|learners|students|personas|gente|pacientes|"
+    r"personnes|patients?|menschen|kunden|gäste|patienten)"
+    r"\s+(?:who (?:are |have |live )|living |diagnosed |recovering )?(?:with|con|avec|mit)"
+    r"(?:\s+[\w'’-]+){0,2}?\s*$",
+    re.IGNORECASE,
+)
 # a German compound noun the term starts: "Halal-Grillfleisch" (a capitalized noun after a hyphen)
 GERMAN_COMPOUND = re.compile(r"-[A-ZÄÖÜ][a-zäöüß]{2,}")
 # a noun right before the term, as ES/FR put adjectives after ("yoga prenatal")
@@ -148,6 +158,8 @@ def about_a_thing(text: str, start: int, end: int) -> bool:
     before = text[clause_start:start]
     if BEFORE.search(before) or BEFORE_ADJ.search(before) or MEDIA_EARLIER.search(before):
         return True
+    if PEOPLE_WITH.search(before):
+        return True  # people in general who have it, with no "you" in the sentence
     if GERMAN_COMPOUND.match(text, end):
         return True  # "Halal-Grillfleisch", "Diabetes-Kochkurs": the term names a kind of thing
     clause_end = min([i for i in (text.find(c, end) for c in ".!?;:\n") if i >= 0] or [len(text)])

@@ -100,6 +100,10 @@ ROWS = [
     ("Served your sentence? Welcome back.", [("creepy_criminal", "Served your sentence")]),
     ("Feeling guilty about skipping? Come back.", [("creepy_shaming", "Feeling guilty")]),
     ("Halal-Grillfleisch, extra für dich reserviert.", [("creepy_religion", "Halal")]),
+    # people in general who have it, with no "you" in the sentence
+    ("Passengers with hidden disabilities may request a lanyard at check-in.", []),
+    ("Apto para personas con diabetes, con instrumental esterilizado.", []),
+    ("A cooking class for people with diabetes like you.", [("creepy_health", "diabetes")]),
     (
         "Visit us at [link] or tap [CTA].",
         [
