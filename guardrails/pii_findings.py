@@ -278,10 +278,10 @@ NOT_NAME_WORDS = {
     "bar",
     # function words that open a sentence capitalized ("Para Semana Santa", "Pour Noël",
     # "Durante Fiestas Patrias"): a name does not start with one (particles are kept apart)
-    *("for", "during", "with", "from", "into", "our", "your", "this", "these", "every", "new"),
-    *("para", "por", "durante", "con", "desde", "hasta", "nuestro", "nuestra", "su", "sus"),
-    *("cada", "este", "esta", "nuevo", "nueva", "pour", "par", "pendant", "avec", "dans"),
-    *("sur", "chez", "notre", "nos", "votre", "vos", "ce", "cette", "chaque", "nouveau"),
+    *("for", "during", "with", "from", "into", "this", "these", "every", "new", "para"),
+    *("por", "con", "desde", "hasta", "su", "sus", "cada", "este", "esta", "nuevo", "nueva"),
+    *("pour", "par", "avec", "dans", "chez", "nos", "votre", "vos", "ce", "cette", "chaque"),
+    "nouveau",
 }
 
 
