@@ -28,6 +28,7 @@ logic); one that reads a date is left to the pandas path.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -252,6 +253,7 @@ def _count(rule: str, scan: CsvScan, table: pa.Table, kinds: dict[str, str]) -> 
 
     columns = dict(zip(scan.names, scan.columns, strict=True))
 
+    @functools.cache  # a rule may name a column twice: its values are made once
     def values(name: str) -> pa.ChunkedArray:
         return _rule_values(table.column(columns[name]), kinds[name])
 
