@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from segments.cohort_problems import DEFAULT_CAP, ProblemLog
+from segments.cohort_problems import DEFAULT_CAP
 from segments.cohort_report import CohortReport
 from segments.cohort_source import CohortSource
 
@@ -46,12 +46,9 @@ def check_cohort(
         if report is not None:
             return report
     from segments.activation_rules import evaluate_rule
-    from segments.cohort_loaders import load_cohort
-    from segments.cohort_validation import validate_loaded
+    from segments.cohort_validation import load_and_validate
 
-    log = ProblemLog(source.label, cap=max_problems)
-    loaded = load_cohort(source, log)
-    valid, report = validate_loaded(loaded, log)
+    loaded, valid, report = load_and_validate(source, max_problems)
     if rule and not report.file_error:
         result = evaluate_rule(loaded.frame[valid], rule)
         report.rule = {"rule": rule, "selected": result.selected, "of_valid_rows": result.total}

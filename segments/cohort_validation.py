@@ -253,13 +253,21 @@ def validate_loaded(loaded: LoadedCohort, log: ProblemLog) -> tuple[np.ndarray, 
     return valid, report
 
 
+def load_and_validate(
+    source: CohortSource, max_problems: int = DEFAULT_CAP
+) -> tuple[LoadedCohort, np.ndarray, CohortReport]:
+    """Read any source and validate it: the rows as read, the valid-row mask, the report."""
+    log = ProblemLog(source.label, cap=max_problems)
+    loaded = load_cohort(source, log)
+    valid, report = validate_loaded(loaded, log)
+    return loaded, valid, report
+
+
 def read_cohort(
     source: CohortSource, *, skip_invalid: bool = False, max_problems: int = DEFAULT_CAP
 ) -> Cohort:
     """The valid cohort for a run; raises `CohortInvalid` on any problem unless `skip_invalid`."""
-    log = ProblemLog(source.label, cap=max_problems)
-    loaded = load_cohort(source, log)
-    valid, report = validate_loaded(loaded, log)
+    loaded, valid, report = load_and_validate(source, max_problems)
     if report.error_count and (report.file_error or not skip_invalid or not valid.any()):
         raise CohortInvalid(report.source, report.problems, report.error_count)
     frame = loaded.frame
