@@ -60,6 +60,7 @@ from guardrails.message import Message
 from guardrails.pii_engine import analyze_texts
 from guardrails.pii_findings import pii_findings, value_spans
 from guardrails.policy import Policy, default_policy
+from guardrails.rule_confirmation import confirm_limit, confirm_rule_blocks, needs_confirmation
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
 STAND_IN = "X"
@@ -163,7 +164,9 @@ def _map_template_finding(f: Finding, p: _Parsed, subs: list[tuple[int, str]]) -
     )
 
 
-def _template_semantic(p: _Parsed, values: Mapping[str, Any], policy: Policy) -> list[Finding]:
+def _template_semantic(
+    p: _Parsed, values: Mapping[str, Any], policy: Policy
+) -> tuple[list[Finding], float | None]:
     """Semantic findings of a template, read with real values, placed on its stand-in text.
 
     "Hi X, it's been X days since your last X class" reads as something else
@@ -171,25 +174,27 @@ def _template_semantic(p: _Parsed, values: Mapping[str, Any], policy: Policy) ->
     one user's values (the first name becomes the layer's stand-in), and
     each finding is moved to the same sentence of the stand-in text (or the
     whole field); the quote in its message is taken from the stand-in text, so
-    no user's value appears in another user's finding.
+    no user's value appears in another user's finding. Also returns the reading's `any`
+    score (see `guardrails.rule_confirmation`).
     """
-    from guardrails.semantic.layer import semantic_findings
+    from guardrails.semantic.layer import semantic_reading
     from guardrails.semantic.units import sentence_spans
 
     natural, _ = _render(p, {**values, "first_name": "Alex"})
     natural_spans, scan_spans = sentence_spans(natural), sentence_spans(p.scan_text)
     if not scan_spans:
-        return []
+        return [], None
     whole = (scan_spans[0][0], scan_spans[-1][1])
     out = []
-    for f in semantic_findings(natural, policy, "_", first_name="Alex"):
+    found, score = semantic_reading(natural, policy, "_", first_name="Alex")
+    for f in found:
         start, end = whole
         if len(natural_spans) == len(scan_spans) and (f.start, f.end) in natural_spans:
             start, end = scan_spans[natural_spans.index((f.start, f.end))]
         head = f.message.rsplit(": '", 1)[0]
         message = f"{head}: {quote(p.scan_text, start, end)}"
         out.append(Finding(f.code, f.category, f.severity, start, end, message, f.field))
-    return out
+    return out, score
 
 
 def _readings(template: str, p: _Parsed, items: list[RenderedMessage]) -> list[Mapping[str, Any]]:
@@ -209,13 +214,16 @@ def _readings(template: str, p: _Parsed, items: list[RenderedMessage]) -> list[M
 
 def _agreed_semantic(
     p: _Parsed, readings: list[Mapping[str, Any]], policy: Policy
-) -> list[Finding]:
+) -> tuple[list[Finding], list[float | None]]:
     """The semantic findings of a template over its readings: a block most readings make
     stays a block; a finding most readings make, or a block of any reading, is a warning;
-    a warning only a minority of readings gives is dropped."""
-    found = [_template_semantic(p, values, policy) for values in readings]
+    a warning only a minority of readings gives is dropped. And each reading's `any`
+    score, which confirms rule blocks (None: the reading was not scored)."""
+    read = [_template_semantic(p, values, policy) for values in readings]
+    found = [f for f, _ in read]
+    scores = [s for _, s in read]
     if len(found) == 1:
-        return found[0]
+        return found[0], scores
     votes: dict[tuple[str, int, int], list[Finding]] = {}
     for reading in found:
         for f in reading:
@@ -227,7 +235,7 @@ def _agreed_semantic(
             out.append(blocks[0])
         elif blocks or 2 * len(same) > len(found):
             out.append(replace(same[0], severity="warn"))
-    return out
+    return out, scores
 
 
 def _sampled(mid: str, rate: float) -> bool:
@@ -288,15 +296,30 @@ def check_batch(
     # PII with no allow-list here: the allow-list needs the rendered message
     raw: dict[str, list[Finding]] = {}
     templates = {p.scan_text for p in parsed.values()}
+    # the `any` scores that confirm rule blocks: (template, None) the best of its readings,
+    # (template, value) a reading of it with that value, (value, None) a value read alone
+    scores: dict[tuple[str, str | None], float | None] = {}
     for text, res in zip(scan_texts, results, strict=True):
-        semantic = text not in templates and len(text.split()) >= SEMANTIC_MIN_WORDS
         raw[text] = pii_findings(text, res, policy, field="_") + text_findings(
-            text, policy, "_", semantic=semantic
+            text, policy, "_", semantic=False
         )
+        if semantic_on and text not in templates and len(text.split()) >= SEMANTIC_MIN_WORDS:
+            from guardrails.semantic.layer import semantic_reading
+
+            learned, scores[(text, None)] = semantic_reading(text, policy, "_")
+            raw[text] += learned
     template_found = {t: list(raw[p.scan_text]) for t, p in parsed.items()}
     if semantic_on:
         for t, p in parsed.items():
-            template_found[t] += _agreed_semantic(p, _readings(t, p, items), policy)
+            readings = _readings(t, p, items)
+            learned, read = _agreed_semantic(p, readings, policy)
+            template_found[t] += learned
+            scores[(t, None)] = max((s for s in read if s is not None), default=None)
+            for values, score in zip(readings, read, strict=True):
+                for name in p.names:
+                    key = (t, str(values.get(name)))
+                    if score is not None and score > (scores.get(key) or -1.0):
+                        scores[key] = score
     if judge is not None:
         before = getattr(judge, "calls", None)
         for t, p in parsed.items():
@@ -347,7 +370,42 @@ def check_batch(
         if verdict.verdict != verdict_of(others):
             stats.disagreements.append(verdict.id)
             verdicts[i] = Verdict.of(verdict.id, [*verdict.findings, *learned], "full")
+    if confirm_limit(policy):
+        pairs = zip(items, verdicts, strict=True)
+        verdicts = [_confirmed(item, v, scores, policy) for item, v in pairs]
     return verdicts
+
+
+def _confirmed(
+    item: RenderedMessage,
+    verdict: Verdict,
+    scores: dict[tuple[str, str | None], float | None],
+    policy: Policy,
+) -> Verdict:
+    """`verdict` with its rule blocks confirmed by the meaning check, as the full scan does
+    per field (`guardrails.rule_confirmation`): a block inside a substituted value by the
+    score of a reading of the template with that value, else by the value's own score (a
+    value neither read with its template nor long enough to be read alone keeps its
+    block); any other block by the best score of the template's readings. Done after the
+    sample re-scan, so that both sides of its comparison are the rule layer's verdicts."""
+    if not any(needs_confirmation(f) for f in verdict.findings):
+        return verdict
+    fields = {"text": item.template_text}
+    if item.subject_template is not None:
+        fields[{"email": "subject"}.get(item.channel, "title")] = item.subject_template
+    found = []
+    for f in verdict.findings:
+        template = fields.get(f.field)
+        if needs_confirmation(f) and template is not None:
+            _, subs = _render(_parse(template), item.values)
+            inside = [v for s, v in subs if s <= f.start and f.end <= s + len(v)]
+            if inside:
+                score = scores.get((template, inside[0]), scores.get((inside[0], None)))
+            else:
+                score = scores.get((template, None))
+            f = confirm_rule_blocks([f], score, policy)[0]
+        found.append(f)
+    return Verdict.of(verdict.id, found, verdict.scan)
 
 
 def _judged_full_scan(

@@ -21,6 +21,7 @@ from guardrails.offer_incentive import check_incentive
 from guardrails.pii_engine import analyze_texts
 from guardrails.pii_findings import pii_findings
 from guardrails.policy import Policy, default_policy
+from guardrails.rule_confirmation import confirm_rule_blocks
 from guardrails.rules import build_rules
 from guardrails.rules.base import Rule
 from guardrails.template_leftovers import check_template_leftovers
@@ -40,7 +41,8 @@ def text_findings(
     semantic: bool = True,
 ) -> list[Finding]:
     """Creepy-factor (rules, then the semantic layer) and template-syntax findings of one
-    text (no PII, no channel).
+    text (no PII, no channel). With the semantic layer, a rule's block that the layer's
+    score of the text does not confirm warns (`guardrails.rule_confirmation`).
 
     A rule match that is exactly the recipient's first name is dropped: Christian,
     Faith or Grace are names here, not beliefs. `semantic=False` leaves out the
@@ -54,9 +56,10 @@ def text_findings(
         if not name or text[f.start : f.end].lower() != name
     ]
     if semantic:
-        from guardrails.semantic.layer import semantic_findings  # numpy: only when checking
+        from guardrails.semantic.layer import semantic_reading  # numpy: only when checking
 
-        found += semantic_findings(text, policy, field, first_name)
+        learned, score = semantic_reading(text, policy, field, first_name)
+        found = confirm_rule_blocks(found, score, policy) + learned
     return found + check_template_leftovers(text, policy, field)
 
 

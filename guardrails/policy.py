@@ -125,6 +125,13 @@ def _check_semantic(source: str, spec: dict[str, Any]) -> None:
         "semantic.unsupported_language_severity",
         spec.get("unsupported_language_severity", "warn"),
     )
+    confirm = spec.get("rule_confirm", 0)
+    if isinstance(confirm, bool) or not isinstance(confirm, int | float) or not 0 <= confirm <= 1:
+        raise _fail(
+            source,
+            "semantic.rule_confirm",
+            f"must be a number from 0 to 1 (got {confirm!r}; 0 lets word rules block alone)",
+        )
     categories = spec.get("categories", {})
     if not isinstance(categories, dict):
         raise _fail(source, "semantic.categories", "must be a mapping")

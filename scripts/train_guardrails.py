@@ -228,15 +228,42 @@ def message_scores(rows: list[dict], heads: CategoryHeads, cache: EmbeddingCache
     return np.stack([scores[s : s + n].max(axis=0) if n else none for s, n in per_row])
 
 
-def _blocked(scores: np.ndarray, limits: np.ndarray) -> np.ndarray:
-    return (scores >= limits).any(axis=1)
+def rule_blocks(rows: list[dict]) -> np.ndarray:
+    """Rows a word rule blocks on its own (before the meaning check confirms it)."""
+    from guardrails.check_message import text_findings
+    from guardrails.rule_confirmation import needs_confirmation
+
+    policy = default_policy()
+    out = []
+    for row in rows:
+        name = (row.get("recipient") or {}).get("first_name")
+        found = [f for t in fields(row) for f in text_findings(t, policy, "text", name, False)]
+        out.append(any(needs_confirmation(f) for f in found))
+    return np.array(out)
 
 
-def thresholds(scores: np.ndarray, rows: list[dict], budget: float, warn_budget: float) -> dict:
-    """Per category {block, warn}, greedily (see module doc)."""
+def confirmed(scores: np.ndarray, rules: np.ndarray, limit: float) -> np.ndarray:
+    """Rows whose rule block the meaning check confirms: the `any` score at `limit` or more
+    (`guardrails.rule_confirmation`; the message's best unit stands in for the field's)."""
+    return rules & (scores[:, HEADS.index(ANY)] >= limit)
+
+
+def thresholds(
+    scores: np.ndarray,
+    rows: list[dict],
+    budget: float,
+    warn_budget: float,
+    base: np.ndarray | None = None,
+) -> dict:
+    """Per category {block, warn}, greedily (see module doc); `base` marks the rows blocked
+    whatever the thresholds (the confirmed rule blocks), counted in the same budget."""
     labels = np.array([label(r) for r in rows])
     clean = np.array([r["expected"] == "pass" for r in rows])
     creepy = labels != "clean"
+    base = np.zeros(len(rows), bool) if base is None else base
+
+    def _blocked(scores: np.ndarray, limits: np.ndarray) -> np.ndarray:
+        return base | (scores >= limits).any(axis=1)
 
     def lower(limits: np.ndarray, allowed: int) -> np.ndarray:
         limits = limits.copy()
@@ -270,8 +297,9 @@ def thresholds(scores: np.ndarray, rows: list[dict], budget: float, warn_budget:
 
     n_clean = int(clean.sum())
     a = len(CATEGORIES)  # the `any` head's column
+    left = budget - base[clean].mean()  # what the base blocks leave of the budget
     start = np.full(len(HEADS), 0.99)
-    start[a] = max(FLOOR, float(np.quantile(scores[clean, a], 1 - budget * 2 / 3)))
+    start[a] = max(FLOOR, float(np.quantile(scores[clean & ~base, a], 1 - left * 2 / 3)))
     block = lower(start, int(budget * n_clean))
     warn_start = block.copy()
     warn_start[a] = max(FLOOR, float(np.quantile(scores[clean, a], 1 - warn_budget * 2 / 3)))
@@ -351,8 +379,11 @@ def select(
     return best[1], best[2]
 
 
-def report(scores: np.ndarray, rows: list[dict], limits: dict) -> None:
-    """Dev AUC, recall and clean blocks per category and overall."""
+def report(
+    scores: np.ndarray, rows: list[dict], limits: dict, base: np.ndarray | None = None
+) -> None:
+    """AUC, recall and clean blocks per category and overall; with `base` (the confirmed
+    rule blocks) also the two layers together."""
     from sklearn.metrics import roc_auc_score
 
     clean = np.array([r["expected"] == "pass" for r in rows])
@@ -372,9 +403,15 @@ def report(scores: np.ndarray, rows: list[dict], limits: dict) -> None:
         )
     creepy = np.array([label(r) != "clean" for r in rows])
     print(
-        f"\ncreepy recall {blocked[creepy].mean():.1%} of {creepy.sum()}, "
+        f"\nmeaning check alone: creepy recall {blocked[creepy].mean():.1%} of {creepy.sum()}, "
         f"clean blocked {blocked[clean].mean():.1%} of {clean.sum()}"
     )
+    if base is not None:
+        both = blocked | base
+        print(
+            f"with the confirmed rule blocks: creepy recall {both[creepy].mean():.1%}, "
+            f"clean blocked {both[clean].mean():.1%} (rules alone {base[clean].mean():.1%})"
+        )
 
 
 def main() -> None:
@@ -398,7 +435,13 @@ def main() -> None:
         help="out-of-fold scores for --select and the thresholds: whole source files "
         "held out (writers) or messages by id",
     )
-    parser.add_argument("--budget", type=float, default=0.03, help="clean block share")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=0.04,
+        help="share of clean messages blocked by the meaning check and the rule blocks it "
+        "confirms together",
+    )
     parser.add_argument("--warn-budget", type=float, default=0.08, help="clean warn share")
     parser.add_argument("--write", action="store_true", help="save heads.npz")
     args = parser.parse_args()
@@ -419,11 +462,16 @@ def main() -> None:
     else:
         oof = oof_scores(train, cache, args.c, args.balanced, folds="messages")
         tune_scores = np.vstack([oof, scores])
-    limits = thresholds(tune_scores, tune_rows, args.budget, args.warn_budget)
+    limit = float(default_policy().semantic.get("rule_confirm", 0.0))
+    start = time.perf_counter()
+    rules = rule_blocks(tune_rows)
+    print(f"word rules on {len(tune_rows)} messages in {time.perf_counter() - start:.0f} s")
+    base = confirmed(tune_scores, rules, limit)
+    limits = thresholds(tune_scores, tune_rows, args.budget, args.warn_budget, base)
     print("dev only (heads fit on train):")
-    report(scores, dev, limits)
+    report(scores, dev, limits, confirmed(scores, rules[len(train) :], limit))
     print("train out-of-fold and dev together (what the thresholds were chosen on):")
-    report(tune_scores, tune_rows, limits)
+    report(tune_scores, tune_rows, limits, base)
     if args.write:
         heads.save(HEADS_FILE)
         print(f"\nwrote {HEADS_FILE} ({HEADS_FILE.stat().st_size:,} bytes)")

@@ -145,14 +145,22 @@ def semantic_findings(
     text: str, policy: Policy, field: str = "text", first_name: str | None = None
 ) -> list[Finding]:
     """Findings of the semantic layer for one field (see module doc)."""
+    return semantic_reading(text, policy, field, first_name)[0]
+
+
+def semantic_reading(
+    text: str, policy: Policy, field: str = "text", first_name: str | None = None
+) -> tuple[list[Finding], float | None]:
+    """The semantic findings of one field and its `any` score (the best unit's), or None
+    when the layer scored nothing (off, an empty field, a language it does not read)."""
     settings = policy.semantic
     if not settings.get("enabled", True) or not text.strip():
-        return []
+        return [], None
     lang = detect_language(text)
     if lang not in SUPPORTED:
         severity = settings.get("unsupported_language_severity", "warn")
         if severity == "off":
-            return []
+            return [], None
         return [
             Finding(
                 "semantic_unsupported_language",
@@ -164,10 +172,10 @@ def semantic_findings(
                 "a reviewer who reads the language must check it",
                 field,
             )
-        ]
+        ], None
     parts, cut = units(text, first_name, skip=opt_out_lines(policy))
     if not parts:
-        return []
+        return [], None
     heads = heads_for(settings)
     backbone = backbone_for(settings, heads)
     scores = heads.scores(embed_cached([u.text for u in parts], backbone))
@@ -205,6 +213,9 @@ def semantic_findings(
             )
         )
     found = found_list
+    any_score = None
+    if ANY in heads.categories:
+        any_score = float(scores[:, heads.categories.index(ANY)].max())
     if cut:
         found.append(
             Finding(
@@ -217,4 +228,4 @@ def semantic_findings(
                 field,
             )
         )
-    return found
+    return found, any_score

@@ -187,12 +187,16 @@ def test_readings_vote_on_a_block(monkeypatch, severities, expected):
 
     def reading(p, values, policy):
         severity = severities[values["i"]]
-        return [] if severity is None else [Finding("semantic_shaming", "shaming", severity,
-                                                     0, 4, "m", "_")]  # fmt: skip
+        score = {None: 0.1, "warn": 0.7, "block": 0.95}[severity] - values["i"] / 100
+        return ([] if severity is None else [Finding("semantic_shaming", "shaming", severity,
+                                                      0, 4, "m", "_")]), score  # fmt: skip
 
     monkeypatch.setattr(batch_check, "_template_semantic", reading)
-    found = _agreed_semantic(_parse("x"), [{"i": i} for i in range(len(severities))], None)
+    found, scores = _agreed_semantic(_parse("x"), [{"i": i} for i in range(len(severities))], None)
     assert [f.severity for f in found] == ([expected] if expected else [])
+    # each reading's score comes back, in order, to confirm rule blocks
+    assert scores == [{None: 0.1, "warn": 0.7, "block": 0.95}[s] - i / 100
+                      for i, s in enumerate(severities)]  # fmt: skip
 
 
 def test_an_obvious_template_is_blocked_whatever_the_values(analyzer):

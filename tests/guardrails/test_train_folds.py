@@ -72,3 +72,26 @@ def test_threshold_walk_passes_violations_another_head_already_blocks():
     assert limits["any"]["block"] <= 0.90
     blocked = (scores >= np.array([limits[h]["block"] for h in heads])).any(axis=1)
     assert blocked[100] and blocked[101] and blocked[:100].sum() <= 3
+
+
+def test_threshold_walk_counts_the_confirmed_rule_blocks_in_its_budget():
+    """Rows a confirmed rule block already stops spend the clean budget: the heads may add
+    only what is left of it, and a violation the rules stop is not a head's gain."""
+    heads = train_guardrails.HEADS
+    a = heads.index("any")
+    clean = [{"category": "clean", "expected": "pass"} for _ in range(100)]
+    creepy = [{"category": "health", "expected": "block"} for _ in range(4)]
+    rows = clean + creepy
+    scores = np.zeros((len(rows), len(heads)))
+    scores[:100, a] = np.linspace(0, 0.9, 100)
+    scores[100:, a] = [0.99, 0.95, 0.80, 0.75]
+    rules = np.zeros(len(rows), bool)
+    rules[[0, 1, 102]] = True  # two clean rows, one violation
+    base = train_guardrails.confirmed(scores, rules, 0.5)
+    assert base.tolist() == [i == 102 for i in range(len(rows))]  # clean scores are below 0.5
+    rules[[98, 99]] = True  # two clean rows the meaning check scores high: confirmed
+    base = train_guardrails.confirmed(scores, rules, 0.5)
+    limits = train_guardrails.thresholds(scores, rows, budget=0.04, warn_budget=0.08, base=base)
+    blocked = base | (scores >= np.array([limits[h]["block"] for h in heads])).any(axis=1)
+    assert blocked[:100].sum() <= 4  # the base's 2 clean rows and at most 2 more
+    assert blocked[100] and blocked[102]
