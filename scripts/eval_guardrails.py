@@ -97,9 +97,13 @@ def presidio_alone(rows: list[dict], formats_only: bool) -> list[dict]:
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     from guardrails.pii_engine import DEFAULT_SPACY_MODEL, nlp_configuration
+    from guardrails.recognizers.offline_email import OfflineEmailRecognizer
 
     nlp = NlpEngineProvider(nlp_configuration=nlp_configuration(DEFAULT_SPACY_MODEL))
     analyzer = AnalyzerEngine(nlp_engine=nlp.create_engine(), supported_languages=["en"])
+    # the same e-mail patterns; Presidio's own tries to download the public suffix list
+    analyzer.registry.remove_recognizer("EmailRecognizer")
+    analyzer.registry.add_recognizer(OfflineEmailRecognizer())
     out = []
     for row in rows:
         text = " \n".join(t for t in (row.get("subject") or row.get("title"), row["text"]) if t)
