@@ -6,8 +6,8 @@ reads the whole field, scores as clean copy. So a rule's `block` stands only
 when the semantic layer's `any` score for the same field (its best unit) is
 at least `semantic.rule_confirm` (0.5 in the shipped policy: even odds that
 the field is creepy copy); below that the finding warns, and its message
-says why. Out of fold with whole writers held out (train+dev), this halved
-the clean copy the rules block (1.9% -> 0.7%) while keeping 95% of what they
+says why. Out of fold with whole writers held out (train+dev), this cut the
+clean copy the rules block from 1.9% to 0.7% while keeping 95% of what they
 caught, and the budget it freed let the semantic thresholds catch more
 (`scripts/train_guardrails.py` chooses the thresholds with the confirmed rule
 blocks counted in the same budget).

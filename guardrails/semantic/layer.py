@@ -1,7 +1,9 @@
 """Semantic findings for one text: embed its units once, score, threshold.
 
 `semantic_findings(text, policy, field, first_name)` is what
-`guardrails.check_message.text_findings` adds to the rule findings:
+`guardrails.check_message.text_findings` adds to the rule findings
+(`semantic_reading` also returns the field's `any` score, which confirms
+the rules' blocks: `guardrails.rule_confirmation`):
 
 1. the language is checked first (`language.py`); outside English, Spanish,
    French and German the layer reports `semantic_unsupported_language`
