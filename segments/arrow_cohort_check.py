@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,7 +51,7 @@ SAMPLE = 2048
 RULE_KIND = {"id": "string", "count": "number"}
 
 
-class _Decline(Exception):
+class Decline(Exception):
     """The file is not provably clean, or pandas might read it differently."""
 
 
@@ -65,24 +66,33 @@ def check_csv_in_arrow(
         table = _read(scan)
         if table.num_rows == 0:
             return None  # a header and no rows: the pandas path says so
-        columns, kinds = [], {}
-        for name, c in zip(scan.names, scan.columns, strict=True):
-            values = table.column(c)
-            spec = COLUMNS.get(name)
-            if spec is not None:
-                _check_known(spec, values)
-                kinds[name] = RULE_KIND.get(spec.kind, spec.kind)
-            else:
-                kinds[name] = _feature_type(values)
-            present = len(values) - values.null_count
-            columns.append({"column": name, "known": spec is not None,
-                            "type": spec.kind if spec else kinds[name], "non_null": present,
-                            "coverage": round(present / table.num_rows, 4)})  # fmt: skip
-        selected = _count(rule, scan, table, kinds) if rule else None
-    except _Decline:
+        return scan, check_table(table, scan.names, rule, _feature_type)
+    except Decline:
         return None
-    score = table.column(scan.columns[scan.names.index("churn_score")])
-    return scan, ScanCheck(table.num_rows, columns, _floats(score), selected)
+
+
+def check_table(
+    table: pa.Table,
+    names: list[str],
+    rule: str | None,
+    feature_type: Callable[[pa.ChunkedArray], str],
+) -> ScanCheck:
+    """Check a table whose columns are `names` in order (schema columns typed as `_read`
+    types them, features as read) and count the rule; raises `Decline`."""
+    columns, kinds, by_name = [], {}, dict(zip(names, table.columns, strict=True))
+    for name, values in by_name.items():
+        spec = COLUMNS.get(name)
+        if spec is not None:
+            _check_known(spec, values)
+            kinds[name] = RULE_KIND.get(spec.kind, spec.kind)
+        else:
+            kinds[name] = feature_type(values)
+        present = len(values) - values.null_count
+        columns.append({"column": name, "known": spec is not None,
+                        "type": spec.kind if spec else kinds[name], "non_null": present,
+                        "coverage": round(present / table.num_rows, 4)})  # fmt: skip
+    selected = _count(rule, by_name, kinds, table.num_rows) if rule else None
+    return ScanCheck(table.num_rows, columns, _floats(by_name["churn_score"]), selected)
 
 
 def _read(scan: CsvScan) -> pa.Table:
@@ -123,7 +133,7 @@ def _read(scan: CsvScan) -> pa.Table:
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         # a value its column's type cannot hold, a ragged row, a blank line, a field
         # spanning lines, bytes that are not UTF-8: the pandas path names the row
-        raise _Decline(str(exc)) from exc
+        raise Decline(str(exc)) from exc
 
 
 def _block_size(path: Path) -> int:
@@ -141,32 +151,32 @@ def _check_known(spec: ColumnSpec, values: pa.ChunkedArray) -> None:
     nulls = values.null_count
     if spec.kind == "id":
         if nulls or _padded(values):
-            raise _Decline("a blank id, or one with surrounding whitespace")
+            raise Decline("a blank id, or one with surrounding whitespace")
         if not _distinct(values):
-            raise _Decline("duplicate ids")
+            raise Decline("duplicate ids")
     elif spec.kind in ("number", "count"):
         if spec.required and nulls:
-            raise _Decline(f"a blank {spec.name}")
+            raise Decline(f"a blank {spec.name}")
         if nulls == len(values):
             return
         if not pc.all(pc.is_finite(values)).as_py():
-            raise _Decline("nan or inf")
+            raise Decline("nan or inf")
         low, high = pc.min_max(values).values()
         if (spec.minimum is not None and low.as_py() < spec.minimum) or (
             spec.maximum is not None and high.as_py() > spec.maximum
         ):
-            raise _Decline("out of range")
+            raise Decline("out of range")
         if spec.kind == "count" and not _whole(values):
-            raise _Decline("not a whole number")
+            raise Decline("not a whole number")
     elif _dictionary_encoded(values):
         found = set()
         for chunk in values.chunks:
             found.update(v for v in chunk.dictionary.to_pylist() if v is not None)
         if not distinct_values_pass(spec.kind, spec.name, sorted(found)):
-            raise _Decline(f"a {spec.name} value the pandas path rejects")
-    elif spec.kind == "datetime" and nulls < len(values):
+            raise Decline(f"a {spec.name} value the pandas path rejects")
+    elif spec.kind == "datetime" and nulls < len(values) and not _timestamps(values):
         if not pc.all(pc.match_substring_regex(values, f"^{ISO_DATE}$")).as_py():
-            raise _Decline("not an ISO 8601 date")
+            raise Decline("not an ISO 8601 date")
         _parse_dates(values)
 
 
@@ -188,6 +198,11 @@ def _padded(ids: pa.ChunkedArray) -> bool:
     return not pc.all(pc.equal(trimmed, ids)).as_py()
 
 
+def _timestamps(values: pa.ChunkedArray) -> bool:
+    """True for a timestamp column (from Parquet; a CSV's dates are read as text)."""
+    return str(values.type).startswith("timestamp")
+
+
 def _dictionary_encoded(values: pa.ChunkedArray) -> bool:
     """True for a dictionary-encoded column (booleans, time zones, locales)."""
     return str(values.type).startswith("dictionary")
@@ -203,7 +218,7 @@ def _parse_dates(values: pa.ChunkedArray) -> None:
         pc.cast(pc.filter(values, zoned), pa.timestamp("us", tz="UTC"))
         pc.cast(pc.filter(values, pc.invert(zoned)), pa.timestamp("us"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise _Decline("a date Arrow cannot read") from exc
+        raise Decline("a date Arrow cannot read") from exc
 
 
 def _distinct(ids: pa.ChunkedArray) -> bool:
@@ -230,19 +245,19 @@ def _feature_type(values: pa.ChunkedArray) -> str:
     kind = values.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         if pa.types.is_floating(kind) and pc.any(pc.is_nan(values)).as_py():
-            raise _Decline("nan in a number column (text in pandas)")
+            raise Decline("nan in a number column (text in pandas)")
         return "number"
     if pa.types.is_null(kind):
         return "number"  # all blank: pandas holds a float column of NaN
     if pa.types.is_boolean(kind):
         if values.null_count:
-            raise _Decline("a boolean column with blanks (text in pandas)")
+            raise Decline("a boolean column with blanks (text in pandas)")
         return "boolean"
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         values = values.cast(pa.string())  # a time of day or a date: text in pandas
     head = values.slice(0, SAMPLE).drop_null().to_pylist()
     if not any(_surely_text(v) for v in head):
-        raise _Decline("a text column pandas might read as numbers or booleans")
+        raise Decline("a text column pandas might read as numbers or booleans")
     return "string"
 
 
@@ -257,21 +272,19 @@ def _surely_text(value: str) -> bool:
     return False
 
 
-def _count(rule: str, scan: CsvScan, table: pa.Table, kinds: dict[str, str]) -> int:
+def _count(rule: str, by_name: dict[str, pa.ChunkedArray], kinds: dict[str, str], rows: int) -> int:
     """Rows the rule selects; decline for a bad rule (the pandas path raises it) or dates."""
     from segments.arrow_rule import NotEvaluable, count_rule
     from segments.rule_tokens import RuleError
 
-    columns = dict(zip(scan.names, scan.columns, strict=True))
-
     @functools.cache  # a rule may name a column twice: its values are made once
     def values(name: str) -> pa.ChunkedArray:
-        return _rule_values(table.column(columns[name]), kinds[name])
+        return _rule_values(by_name[name], kinds[name])
 
     try:
-        return count_rule(rule, values, kinds, table.num_rows)
+        return count_rule(rule, values, kinds, rows)
     except (RuleError, NotEvaluable) as exc:
-        raise _Decline(str(exc)) from exc
+        raise Decline(str(exc)) from exc
 
 
 def _rule_values(values: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
@@ -282,7 +295,7 @@ def _rule_values(values: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
 
     if not _dictionary_encoded(values):
         if kind == "string" and not pa.types.is_string(values.type):
-            raise _Decline("a time of day Arrow typed; the rule compares pandas' text")
+            raise Decline("a time of day Arrow typed; the rule compares pandas' text")
         return values
     if kind != "boolean":
         return values.cast(pa.string())

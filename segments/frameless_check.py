@@ -1,5 +1,6 @@
 """A cohort's report computed without building a frame: Arrow or DuckDB for a CSV file,
-aggregate queries for a SQL table. None means "use the pandas path" (see `cohort_check`)."""
+Arrow for a Parquet file (whatever the engine), aggregate queries for a SQL table. None
+means "use the pandas path" (see `cohort_check`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from segments.cohort_report import CohortReport, score_stats
 from segments.cohort_source import CohortSource
-from segments.column_mapping import load_mapping
+from segments.column_mapping import FORMATS, load_mapping
 
 
 def check_without_frame(
@@ -22,11 +23,15 @@ def check_without_frame(
     if source.path is None or source.sql_url or not Path(source.path).is_file():
         return None
     mapping = load_mapping(source.mapping)
-    if engine == "duckdb":
-        from segments.duckdb_cohort_check import check_csv_in_duckdb as scan_csv
+    path = Path(source.path)
+    kind = FORMATS.get(path.suffix.lower())
+    if kind == "parquet" or (kind is None and _magic(path) == b"PAR1"):
+        from segments.arrow_parquet_check import check_parquet_in_arrow as scan_file
+    elif engine == "duckdb":
+        from segments.duckdb_cohort_check import check_csv_in_duckdb as scan_file
     else:
-        from segments.arrow_cohort_check import check_csv_in_arrow as scan_csv
-    found = scan_csv(Path(source.path), mapping, rule)
+        from segments.arrow_cohort_check import check_csv_in_arrow as scan_file
+    found = scan_file(path, mapping, rule)
     if found is None:
         return None
     scan, check = found
@@ -43,3 +48,8 @@ def check_without_frame(
         if not rule
         else {"rule": rule, "selected": check.rule_selected, "of_valid_rows": check.rows},
     )
+
+
+def _magic(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(4)
