@@ -13,8 +13,10 @@ Prints the median seconds over the repetitions, the ratio, and the peak RSS
 `python -c "pandas.read_csv(path)"` against `winback cohort check FILE --rule R
 --json --engine arrow` (the default), `--engine duckdb` and `--engine pandas`,
 interleaved, wall seconds from start to exit and the child's peak RSS.
+`--parquet` does the same on the cohort written as Parquet: `pandas.read_parquet`
+against `winback cohort check` (Arrow) and `--engine pandas`.
 
-    .venv/bin/python scripts/bench_cohort.py [--rows 1000000] [--repeat 5] [--engines]
+    .venv/bin/python scripts/bench_cohort.py [--rows 1000000] [--repeat 5] [--engines | --parquet]
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def make_cohort(path: Path, n: int, seed: int = 7) -> None:
         }
     )
     frame.to_csv(path, index=False)
+    frame.to_parquet(path.with_suffix(".parquet"), index=False)
 
 
 def run(code: str, *args: str) -> dict:
@@ -120,6 +123,15 @@ WHOLE = {
         str(ROOT / ".venv/bin/winback"), "cohort", "check", p, "--rule", RULE, "--json",
         "--engine", "pandas"],
 }  # fmt: skip
+PARQUET = {
+    "pandas.read_parquet (whole process)": lambda p: [
+        sys.executable, "-c", "import sys, pandas; pandas.read_parquet(sys.argv[1])", p],
+    "winback cohort check (Arrow)": lambda p: [
+        str(ROOT / ".venv/bin/winback"), "cohort", "check", p, "--rule", RULE, "--json"],
+    "winback cohort check --engine pandas": lambda p: [
+        str(ROOT / ".venv/bin/winback"), "cohort", "check", p, "--rule", RULE, "--json",
+        "--engine", "pandas"],
+}  # fmt: skip
 
 TIMED = """
 import resource, subprocess, sys, time
@@ -137,16 +149,17 @@ def whole_process(argv: list[str]) -> tuple[float, float]:
     return float(seconds), float(rss)
 
 
-def engines(path: Path, repeat: int) -> None:
-    """Whole processes, interleaved: read_csv alone, cohort check with each engine."""
-    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in WHOLE}
+def engines(path: Path, repeat: int, commands: dict = WHOLE) -> None:
+    """Whole processes, interleaved: the pandas reader alone (the first command), then
+    cohort check with each engine."""
+    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
     for _ in range(repeat):
-        for name, argv in WHOLE.items():
+        for name, argv in commands.items():
             runs[name].append(whole_process(argv(str(path))))
-    base = statistics.median(s for s, _ in runs["pandas.read_csv (whole process)"])
+    base = statistics.median(s for s, _ in next(iter(runs.values())))
     print(f"rule: {RULE}")
     print(
-        f"| whole process ({repeat} runs, interleaved) | median s | x read_csv | peak RSS "
+        f"| whole process ({repeat} runs, interleaved) | median s | x reader | peak RSS "
         "| runs (s) |"
     )
     print("|---|---|---|---|---|")
@@ -163,6 +176,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--engines", action="store_true", help="whole processes per engine")
+    parser.add_argument(
+        "--parquet", action="store_true", help="whole processes on the same cohort as Parquet"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="winback-bench-") as tmp:
         path = Path(tmp) / "cohort.csv"
@@ -173,6 +189,9 @@ def main() -> None:
               f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
         if args.engines:
             engines(path, args.repeat)
+            return
+        if args.parquet:
+            engines(path.with_suffix(".parquet"), args.repeat, PARQUET)
             return
         base, ours = [], []
         for _ in range(args.repeat):  # interleaved, so machine load hits both alike

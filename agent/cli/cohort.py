@@ -55,8 +55,8 @@ def check(
             "--engine",
             help="How a CSV file is checked: arrow (one parallel read with Apache Arrow), "
             "duckdb (one scan in DuckDB) or pandas. With arrow and duckdb, a file with any "
-            "problem is re-read by pandas, which names each one by row. A --table is counted "
-            "in the database unless pandas.",
+            "problem is re-read by pandas, which names each one by row. A Parquet file is "
+            "read by Arrow and a --table counted in the database, unless pandas.",
         ),
     ] = ENGINE_DEFAULT,
     as_json: JsonOpt = False,
