@@ -18,7 +18,8 @@ checks expect it:
 Like the CSV engine it is *conservative*: any type or value where pandas
 might see something else (a float NaN, which pandas counts as missing; a
 boolean with nulls, which pandas makes an object column; dictionary columns,
-which pandas makes categoricals; an index pandas would restore; an empty id;
+which pandas makes categoricals; a column of nulls only, an object column in
+pandas; an index pandas would restore; an empty id;
 nested or binary data) makes `check_parquet_in_arrow` return None, and the
 caller runs the pandas path, which names every problem by record.
 """
@@ -101,8 +102,10 @@ def _typed(name: str, values: pa.ChunkedArray) -> pa.ChunkedArray:
     import pyarrow as pa
 
     kind = values.type
-    if pa.types.is_dictionary(kind) or (pa.types.is_floating(kind) and _has_nan(values)):
-        raise Decline("a categorical, or a NaN pandas reads as missing")
+    if pa.types.is_dictionary(kind) or pa.types.is_null(kind):
+        raise Decline("a categorical, or a column of nulls only (object in pandas)")
+    if pa.types.is_floating(kind) and _has_nan(values):
+        raise Decline("a NaN, which pandas reads as missing")
     spec = COLUMNS.get(name)
     if spec is None:
         return values
@@ -112,7 +115,7 @@ def _typed(name: str, values: pa.ChunkedArray) -> pa.ChunkedArray:
             raise Decline("an id that is not text, or an empty one")
         return values
     if spec.kind in ("number", "count"):
-        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)):
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
             raise Decline("a number column that is not numeric")
         return _cast(values, pa.float64())
     if spec.kind == "boolean":
@@ -139,7 +142,7 @@ def _feature_type(values: pa.ChunkedArray) -> str:
     import pyarrow as pa
 
     kind = values.type
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind):
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         return "number"
     if pa.types.is_boolean(kind):
         if values.null_count:

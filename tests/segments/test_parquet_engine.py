@@ -31,6 +31,7 @@ RULES = [
     "feature = 'abc'",
     "timezone in ['UTC', 'Europe/London'] or locale is null",
     "not email_opt_in or lifetime_orders is null",
+    "last_contacted_at < '2024-05-01T12:00:00Z' or last_contacted_at is null",
     "first_name = 'Ana' or churn_score <= 0.25 and lifetime_orders not in [0, 3]",
 ]
 UTC = dt.UTC
@@ -75,6 +76,9 @@ def _column(draw: st.DrawFn, kind: str, n: int, clean: bool) -> pa.Array:
     stamps = st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2030, 1, 1)).map(
         lambda d: d.replace(tzinfo=UTC)
     )
+    if kind == "iso_text":
+        text = stamps.map(lambda d: d.isoformat())
+        return pa.array(values(text, ["2024-13-01", "yesterday", ""]), pa.string())
     return pa.array(values(stamps, []), pa.timestamp("us", UTC))
 
 
@@ -92,6 +96,7 @@ def cohorts(draw: st.DrawFn) -> tuple[pa.Table, bool, str | None]:
         "locale": "locale",
         "first_name": "text",
         "feature": draw(st.sampled_from(["int", "float", "bool", "text", "stamp"])),
+        "last_contacted_at": draw(st.sampled_from(["stamp", "iso_text"])),
     }
     columns = {name: _column(draw, kind, n, clean) for name, kind in kinds.items()}
     return pa.table(columns), draw(st.booleans()), draw(st.sampled_from(RULES))
