@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[3]
 
 HEAVY = (
@@ -69,11 +71,17 @@ def test_defaults_copied_into_the_cli_match_their_source():
     assert LEASE_SECONDS == QUEUE_LEASE_SECONDS
 
 
-def test_a_command_loads_only_its_own_module(tmp_path):
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_command_loads_only_its_own_module(tmp_path, kind):
     """`winback cohort check` imports agent.cli.cohort, no other command module, and for a
-    clean CSV (the Arrow engine) not pandas either."""
-    path = tmp_path / "cohort.csv"
-    path.write_text("user_id,churn_score\nu1,0.5\nu2,0.9\n")
+    clean CSV or Parquet file (the Arrow engine) not pandas either."""
+    path = tmp_path / f"cohort.{kind}"
+    if kind == "csv":
+        path.write_text("user_id,churn_score\nu1,0.5\nu2,0.9\n")
+    else:  # written through pandas, so the file carries pandas' metadata
+        import pandas as pd
+
+        pd.DataFrame({"user_id": ["u1", "u2"], "churn_score": [0.5, 0.9]}).to_parquet(path)
     code = f"""
 import sys
 from agent.cli import COMMANDS, main
