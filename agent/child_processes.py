@@ -79,6 +79,7 @@ class _Child:
 
 _children: dict[int, _Child] = {}
 _stopping = False
+_requested: int | None = None  # the stop signal received, if any
 _atexit_registered = False
 
 
@@ -170,8 +171,23 @@ def install_stop_handlers() -> None:
         signal.signal(signal.SIGINT, _on_stop_signal)
 
 
+def raise_if_stop_requested() -> None:
+    """Raise the stop a signal asked for, if one did and its raise was lost.
+
+    The handler raises wherever the main thread is; inside a finalizer (`__del__`,
+    a weakref callback) Python prints "Exception ignored" and carries on, and the
+    run would go on with its children already stopped. Stage boundaries and the
+    CLI call this, so such a stop still ends winback with its exit code."""
+    if _requested is None:
+        return
+    if _requested == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise StopRequested(_requested)
+
+
 def _on_stop_signal(signum: int, _frame: object) -> None:
-    global _stopping
+    global _stopping, _requested
+    _requested = signum
     if _stopping:  # a second signal while children get their grace: no more grace
         stop_all_children(grace=0.0)
     else:

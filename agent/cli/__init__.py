@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import click
 
 from agent import __version__
-from agent.child_processes import StopRequested, install_stop_handlers
+from agent.child_processes import StopRequested, install_stop_handlers, raise_if_stop_requested
 from prompts.errors import UserError
 
 # Every command, in help order: its module and the typer app or function in it. A command's
@@ -115,7 +115,9 @@ class WinbackGroup(TyperGroup):
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
         json_mode = _json_requested(self, ctx)
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            raise_if_stop_requested()  # a stop whose raise a finalizer swallowed
+            return result
         except UserError as exc:
             if json_mode:
                 _echo_json_error(exc.message, exc.fix, exc.exit_code)

@@ -24,6 +24,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from agent.child_processes import raise_if_stop_requested
 from agent.llm.usage import observe_calls
 
 SLOW_CALL_SECONDS = 30.0
@@ -125,7 +126,9 @@ class StageProgress:
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[StageTask]:
-        """Time a stage; `total` shows a bar the stage advances."""
+        """Time a stage; `total` shows a bar the stage advances. A stop signal whose raise
+        was lost (see `raise_if_stop_requested`) ends the run at the stage's start or end."""
+        raise_if_stop_requested()
         task_id = self._progress.add_task(name, total=total or 1)
         started = time.perf_counter()
         task = StageTask(self._progress, task_id)
@@ -138,6 +141,7 @@ class StageProgress:
             if self.lines:
                 calls = f", {self.calls.text()}" if self.calls and "LLM" in name else ""
                 self._line(f"{name} {took:.1f} s{calls}")
+        raise_if_stop_requested()
 
     def note(self, text: str) -> None:
         """A message above the progress lines (or a plain line when not on a terminal)."""

@@ -224,3 +224,27 @@ def test_sighup_ignored_at_start_stays_ignored():
     assert proc.poll() is None
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 143
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the point
+def test_a_stop_a_finalizer_swallowed_is_raised_at_the_next_stage(monkeypatch):
+    """The handler's raise lands wherever the main thread is; inside `__del__` Python
+    prints "Exception ignored" and goes on. The next stage boundary raises it again."""
+    import gc
+
+    import agent.child_processes as cp
+    from agent.run.progress import StageProgress
+
+    monkeypatch.setattr(cp, "_requested", None)
+
+    class Finalized:
+        def __del__(self) -> None:
+            cp._on_stop_signal(signal.SIGTERM, None)
+
+    Finalized()
+    gc.collect()
+    assert cp._requested == signal.SIGTERM  # the raise was lost, the request was not
+    progress = StageProgress(enabled=False, lines=False)
+    with pytest.raises(cp.StopRequested) as stopped, progress.stage("guardrails"):
+        pass
+    assert stopped.value.code == 128 + signal.SIGTERM

@@ -22,12 +22,12 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.agent.run_setup import drafts_rows, embedded_run_files
@@ -86,16 +86,22 @@ def server_of(parent: int) -> tuple[int, int] | None:
 
 
 def wait_for_server(proc: subprocess.Popen) -> tuple[int, int]:
-    """Wait until winback's server answers HTTP; its (pid, port)."""
+    """Wait until winback's server listens (it loads the model first); its (pid, port).
+
+    A TCP connection, not an HTTP answer: the server answers nothing while it generates,
+    so an HTTP probe that arrives just after winback's first request waits for the whole
+    generation, and the signal then comes after the LLM work it was meant to interrupt."""
     deadline = time.monotonic() + SERVER_UP_S
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"winback ended before its server answered ({proc.returncode})"
         found = server_of(proc.pid)
         if found:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{found[1]}/v1/models", timeout=2).is_success:
-                    return found
-        time.sleep(0.2)
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", found[1]), timeout=2),
+            ):
+                return found
+        time.sleep(0.05)
     raise AssertionError(f"the embedded server did not answer within {SERVER_UP_S:.0f} s")
 
 
