@@ -240,11 +240,10 @@ def _feature_type(values: pa.ChunkedArray) -> str:
     with blanks text. A text column is accepted only when one of its first
     values is text to any parser."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     kind = values.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-        if pa.types.is_floating(kind) and pc.any(pc.is_nan(values)).as_py():
+        if pa.types.is_floating(kind) and has_nan(values):
             raise Decline("nan in a number column (text in pandas)")
         return "number"
     if pa.types.is_null(kind):
@@ -259,6 +258,13 @@ def _feature_type(values: pa.ChunkedArray) -> str:
     if not any(_surely_text(v) for v in head):
         raise Decline("a text column pandas might read as numbers or booleans")
     return "string"
+
+
+def has_nan(values: pa.ChunkedArray) -> bool:
+    """True when a float column holds a NaN (Arrow's not-a-number, which is not a null)."""
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.is_nan(values)).as_py())
 
 
 def _surely_text(value: str) -> bool:

@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segments.arrow_cohort_check import Decline, check_table
-from segments.cohort_problems import ProblemLog
+from segments.arrow_cohort_check import Decline, check_table, has_nan
 from segments.cohort_schema import COLUMNS, REQUIRED
-from segments.column_mapping import rename_columns, unused_mapping
+from segments.column_mapping import scan_names
 from segments.csv_scan_plan import ScanCheck
 
 if TYPE_CHECKING:
@@ -63,15 +62,12 @@ def check_parquet_in_arrow(
             table = file.read()
     except (OSError, pa.ArrowException):
         return None  # not readable as Parquet: the pandas path says why
-    header = table.column_names
-    if _restores_an_index(table) or len(set(header)) != len(header):
+    if _restores_an_index(table):
         return None
-    if any(not h.strip() for h in header):
+    named = scan_names(table.column_names, mapping, str(path))
+    if named is None:
         return None
-    log = ProblemLog(str(path))
-    names, renamed = rename_columns(header, mapping, log)
-    if log.total or unused_mapping(mapping, renamed, names):
-        return None
+    names, renamed = named
     if any(c not in names for c in REQUIRED) or table.num_rows == 0:
         return None
     try:
@@ -105,8 +101,10 @@ def _typed(name: str, values: pa.ChunkedArray) -> pa.ChunkedArray:
     kind = values.type
     if pa.types.is_dictionary(kind) or pa.types.is_null(kind):
         raise Decline("a categorical, or a column of nulls only (object in pandas)")
-    if pa.types.is_floating(kind) and _has_nan(values):
+    if pa.types.is_floating(kind) and has_nan(values):
         raise Decline("a NaN, which pandas reads as missing")
+    if pa.types.is_boolean(kind) and values.null_count:
+        raise Decline("a boolean column with nulls (object in pandas)")
     spec = COLUMNS.get(name)
     if spec is None:
         return values
@@ -121,16 +119,12 @@ def _typed(name: str, values: pa.ChunkedArray) -> pa.ChunkedArray:
         return _cast(values, pa.float64())
     if spec.kind == "boolean":
         if pa.types.is_boolean(kind):
-            if values.null_count:
-                raise Decline("a boolean column with nulls (object in pandas)")
             return values
         if not text:
             raise Decline("a boolean column that is neither boolean nor text")
         return values.dictionary_encode()
     if spec.kind == "datetime":
-        if pa.types.is_timestamp(kind):
-            return values
-        if not text:
+        if not (text or pa.types.is_timestamp(kind)):
             raise Decline("a date column that is neither a timestamp nor text")
         return values
     if not text:
@@ -146,18 +140,10 @@ def _feature_type(values: pa.ChunkedArray) -> str:
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         return "number"
     if pa.types.is_boolean(kind):
-        if values.null_count:
-            raise Decline("a boolean column with nulls (object in pandas)")
-        return "boolean"
+        return "boolean"  # with nulls it was declined by _typed
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return "string"
     raise Decline(f"a {kind} column")
-
-
-def _has_nan(values: pa.ChunkedArray) -> bool:
-    import pyarrow.compute as pc
-
-    return bool(pc.any(pc.is_nan(values)).as_py())
 
 
 def _has_empty(values: pa.ChunkedArray) -> bool:

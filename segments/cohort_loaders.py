@@ -19,7 +19,7 @@ from segments.cohort_parquet import read_parquet_file
 from segments.cohort_problems import ProblemLog
 from segments.cohort_source import CohortSource, LoadedCohort
 from segments.column_mapping import (
-    FORMATS,
+    file_format,
     load_mapping,
     note_unused_mapping,
     rename_columns,
@@ -43,9 +43,7 @@ def load_cohort(source: CohortSource, log: ProblemLog) -> LoadedCohort:
             raise SegmentsError(
                 f"Cohort file {path} does not exist", "Check the path (CSV, Parquet or JSONL)."
             )
-        kind = FORMATS.get(path.suffix.lower())
-        if kind is None:
-            kind = "parquet" if path.read_bytes()[:4] == b"PAR1" else "csv"
+        kind = file_format(path)
         if kind == "csv":
             ids = frozenset(k for k, v in mapping.items() if v == "user_id")
             loaded = read_csv_file(path, log, ids)

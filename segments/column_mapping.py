@@ -92,3 +92,27 @@ def note_unused_mapping(names: list[str], log: ProblemLog) -> None:
             column=name,
             expected="a column present in the source",
         )
+
+
+def file_format(path: Path) -> str:
+    """ "csv", "jsonl" or "parquet": by the suffix, else a Parquet file's magic bytes."""
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is not None:
+        return kind
+    with path.open("rb") as fh:
+        return "parquet" if fh.read(4) == b"PAR1" else "csv"
+
+
+def scan_names(
+    header: list[str], mapping: dict[str, str], source: str
+) -> tuple[list[str], dict[str, str]] | None:
+    """Our names for a header and the renames, for a scan that builds no frame; None when
+    the pandas path would see the header otherwise or report it (a duplicate or blank
+    name, two columns becoming one, a mapped column the source does not have)."""
+    if len(set(header)) != len(header) or any(not h.strip() for h in header):
+        return None
+    log = ProblemLog(source)
+    names, renamed = rename_columns(header, mapping, log)
+    if log.total or unused_mapping(mapping, renamed, names):
+        return None
+    return names, renamed

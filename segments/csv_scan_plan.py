@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from segments.cohort_problems import ProblemLog
-from segments.column_mapping import FORMATS, rename_columns, unused_mapping
+from segments.column_mapping import FORMATS, scan_names
 from segments.csv_dialect import count_lines, decimal_mark, sniff_delimiter
 
 HEAD = 65536
@@ -78,11 +77,7 @@ def plan_csv_scan(path: Path, mapping: dict[str, str]) -> CsvScan | None:
     decimal = decimal_mark(sep, head)
     if '"' in line or "\ufffd" in line:
         return None
-    header = line.split(sep)
-    if len(set(header)) != len(header) or any(not h.strip() for h in header):
+    named = scan_names(line.split(sep), mapping, str(path))
+    if named is None:
         return None
-    log = ProblemLog(str(path))
-    names, renamed = rename_columns(header, mapping, log)
-    if log.total or unused_mapping(mapping, renamed, names):
-        return None
-    return CsvScan(path, names, renamed, sep, decimal)
+    return CsvScan(path, *named, sep, decimal)

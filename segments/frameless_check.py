@@ -8,7 +8,7 @@ from pathlib import Path
 
 from segments.cohort_report import CohortReport, score_stats
 from segments.cohort_source import CohortSource
-from segments.column_mapping import FORMATS, load_mapping
+from segments.column_mapping import file_format, load_mapping
 
 
 def check_without_frame(
@@ -24,8 +24,7 @@ def check_without_frame(
         return None
     mapping = load_mapping(source.mapping)
     path = Path(source.path)
-    kind = FORMATS.get(path.suffix.lower())
-    if kind == "parquet" or (kind is None and _magic(path) == b"PAR1"):
+    if file_format(path) == "parquet":
         from segments.arrow_parquet_check import check_parquet_in_arrow as scan_file
     elif engine == "duckdb":
         from segments.duckdb_cohort_check import check_csv_in_duckdb as scan_file
@@ -48,8 +47,3 @@ def check_without_frame(
         if not rule
         else {"rule": rule, "selected": check.rule_selected, "of_valid_rows": check.rows},
     )
-
-
-def _magic(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(4)
