@@ -299,13 +299,13 @@ def check_batch(
     # the `any` scores that confirm rule blocks: (template, None) the best of its readings,
     # (template, value) a reading of it with that value, (value, None) a value read alone
     scores: dict[tuple[str, str | None], float | None] = {}
+    if semantic_on:
+        from guardrails.semantic.layer import semantic_reading  # numpy: only when on
     for text, res in zip(scan_texts, results, strict=True):
         raw[text] = pii_findings(text, res, policy, field="_") + text_findings(
             text, policy, "_", semantic=False
         )
         if semantic_on and text not in templates and len(text.split()) >= SEMANTIC_MIN_WORDS:
-            from guardrails.semantic.layer import semantic_reading
-
             learned, scores[(text, None)] = semantic_reading(text, policy, "_")
             raw[text] += learned
     template_found = {t: list(raw[p.scan_text]) for t, p in parsed.items()}
@@ -316,10 +316,9 @@ def check_batch(
             template_found[t] += learned
             scores[(t, None)] = max((s for s in read if s is not None), default=None)
             for values, score in zip(readings, read, strict=True):
-                for name in p.names:
-                    key = (t, str(values.get(name)))
-                    if score is not None and score > (scores.get(key) or -1.0):
-                        scores[key] = score
+                for _, value in _render(p, values)[1]:  # each value as it is substituted
+                    if score is not None and score > (scores.get((t, value)) or -1.0):
+                        scores[(t, value)] = score
     if judge is not None:
         before = getattr(judge, "calls", None)
         for t, p in parsed.items():
@@ -372,13 +371,14 @@ def check_batch(
             verdicts[i] = Verdict.of(verdict.id, [*verdict.findings, *learned], "full")
     if confirm_limit(policy):
         pairs = zip(items, verdicts, strict=True)
-        verdicts = [_confirmed(item, v, scores, policy) for item, v in pairs]
+        verdicts = [_confirmed(item, v, parsed, scores, policy) for item, v in pairs]
     return verdicts
 
 
 def _confirmed(
     item: RenderedMessage,
     verdict: Verdict,
+    parsed: dict[str, _Parsed],
     scores: dict[tuple[str, str | None], float | None],
     policy: Policy,
 ) -> Verdict:
@@ -393,12 +393,12 @@ def _confirmed(
     fields = {"text": item.template_text}
     if item.subject_template is not None:
         fields[{"email": "subject"}.get(item.channel, "title")] = item.subject_template
+    subs = {name: _render(parsed[t], item.values)[1] for name, t in fields.items()}
     found = []
     for f in verdict.findings:
         template = fields.get(f.field)
         if needs_confirmation(f) and template is not None:
-            _, subs = _render(_parse(template), item.values)
-            inside = [v for s, v in subs if s <= f.start and f.end <= s + len(v)]
+            inside = [v for s, v in subs[f.field] if s <= f.start and f.end <= s + len(v)]
             if inside:
                 score = scores.get((template, inside[0]), scores.get((inside[0], None)))
             else:

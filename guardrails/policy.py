@@ -113,6 +113,11 @@ def _check_patterns(source: str, key: str, value: Any) -> None:
             ) from None
 
 
+def _fraction(value: object) -> bool:
+    """A number from 0 to 1 (a YAML `true` is not one)."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= 1
+
+
 def _check_semantic(source: str, spec: dict[str, Any]) -> None:
     if not isinstance(spec.get("enabled", True), bool):
         raise _fail(source, "semantic.enabled", "must be true or false")
@@ -126,7 +131,7 @@ def _check_semantic(source: str, spec: dict[str, Any]) -> None:
         spec.get("unsupported_language_severity", "warn"),
     )
     confirm = spec.get("rule_confirm", 0)
-    if isinstance(confirm, bool) or not isinstance(confirm, int | float) or not 0 <= confirm <= 1:
+    if not _fraction(confirm):
         raise _fail(
             source,
             "semantic.rule_confirm",
@@ -141,7 +146,7 @@ def _check_semantic(source: str, spec: dict[str, Any]) -> None:
             raise _fail(source, key, "must be a mapping with block and warn thresholds")
         for level in ("block", "warn"):
             value = limits[level]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            if not _fraction(value):
                 raise _fail(
                     source, f"{key}.{level}", f"must be a number from 0 to 1 (got {value!r})"
                 )

@@ -189,8 +189,10 @@ def semantic_reading(
         found = _hit(scores[:, k], parts, limits.get(category))
         if found:
             hits[category] = found
+    any_score = None
     if ANY in heads.categories:
         a = heads.categories.index(ANY)
+        any_score = float(scores[:, a].max())
         found = _hit(scores[:, a], parts, limits.get(ANY))
         if found:
             severity, at, score = found
@@ -215,9 +217,6 @@ def semantic_reading(
             )
         )
     found = found_list
-    any_score = None
-    if ANY in heads.categories:
-        any_score = float(scores[:, heads.categories.index(ANY)].max())
     if cut:
         found.append(
             Finding(
