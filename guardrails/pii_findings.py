@@ -8,7 +8,8 @@ blocks. Concretely, for each Presidio result:
   parts of NRP (religion, politics, ethnicity) are the creepy rules' job;
 - a result below the entity's `min_score` is ignored;
 - PERSON needs at least `min_tokens` capitalized words in one run ("Anna
-  Smith"): a lone first name ("Paris", "Georgia") is not another person's
+  Smith"), opening with a given name (`guardrails.given_names`: "Hot Sale",
+  "Carrera Séptima" are not people): a lone first name ("Paris", "Georgia") is not another person's
   identity, nor is a greeting ("Hallo Lena", "Bonjour Hugo"), a place ("Oxford
   St") or the brand ("Pulse Gym"). A name after a professional title ("Dr
   Amina Yusuf", "Chef Marco", "Don Chema", "Coach Marie Dubois") is staff the
@@ -27,6 +28,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from guardrails.findings import Finding, quote
+from guardrails.given_names import is_given_name
 from guardrails.policy import Policy
 from guardrails.semantic.language import detect_language
 
@@ -370,12 +372,13 @@ def _name_word(word: str) -> bool:
 def _is_full_name(span_text: str, min_tokens: int) -> bool:
     """`min_tokens` name words in one run, lowercase particles allowed between them (no
     comma, colon or other word between: "Reply STOP", "Tom, Stretch", "Mensaje de la app más
-    pesada de España" are not) that are not titles, greetings, verbs or place words."""
+    pesada de España" are not) that are not titles, greetings, verbs or place words, the
+    first of them a given name ("Hot Sale", "Semana Santa", "Melton Mowbray" are not)."""
     for part in re.split(r"[,;:!?]", span_text):
         run = 0
         for raw in part.split():
             word = raw.strip(".'’")
-            if _name_word(word):
+            if _name_word(word) and (run or is_given_name(word)):
                 run += 1
                 if run >= min_tokens:
                     return True

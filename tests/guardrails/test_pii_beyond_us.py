@@ -99,6 +99,15 @@ ROWS = [
     # a sentence opened by a preposition: "Para Semana Santa" is not a person
     ("Para Semana Santa: torrijas y potaje con un 15 %.", []),
     ("Pour Noël, les paquets-cadeaux sont gratuits.", []),
+    # a full name opens with a given name: products, events and places do not
+    ("Hot Sale del 12 al 14 de mayo: hasta 40 % off en todo el sitio.", []),
+    ("En Semana Santa, del 13 al 20 de abril, sus redes no consumen datos.", []),
+    ("Nueva tienda en la Avenida Jiménez con Carrera Décima, en Bogotá.", []),
+    ("Our Melton Mowbray practice has a quiet room, just ask at reception.", []),
+    ("Your favourite Honey-Garlic Chicken is back on the menu this week.", []),
+    ("Salut Camille ! Soirée Halloween : notre sélection horreur est dispo.", []),
+    ("Your neighbour Yuki Tanaka ordered the same box.", [("pii_person_name", "Yuki Tanaka")]),
+    ("Kwame Mensah says you still owe him for the tickets.", [("pii_person_name", "Kwame Mensah")]),
     ("Bring your passport to the ski trip on 12 May.", []),
     ("Over 40 classes a week at 2 studios, from $19.99.", []),
     ("Reference 7781-AB for your return, receipt 20240312-0045.", []),

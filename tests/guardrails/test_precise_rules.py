@@ -48,6 +48,26 @@ ROWS = [
     ("A comedy about a man who divorces his job.", []),
     ("Divorce d'avec ton bouton snooze : le bootcamp est de retour.", []),
     ("Going through a divorce? Sweat it out.", [("creepy_family", "divorce")]),
+    # "divorce" as a verb whose object is a thing, not a spouse
+    ("Divorce your doomscroll. Ten minutes of swiping is better.", []),
+    ("Don't divorce your current insurer just yet: compare first.", []),
+    ("Since your divorce your credit limit changed.", [("creepy_family", "divorce")]),
+    (
+        "Ready to divorce your ex-husband for good?",
+        [("creepy_family", "divorce"), ("creepy_family", "your ex")],
+    ),
+    # an engagement to marry, not commitment or "sans engagement"
+    (
+        "Congrats on your engagement! Get wedding-ready.",
+        [("creepy_family", "your engagement"), ("creepy_family", "wedding-ready")],
+    ),
+    ("Just engaged? Our rings are insured for free.", [("creepy_family", "Just engaged")]),
+    ("Your engagement with our app earns points.", []),
+    ("Le pass est à 4,99 € par mois, sans engagement.", []),
+    # hooked on a product, and a reason to treat yourself
+    ("We're addicted to this chipotle crema.", []),
+    ("Snow day? Perfect excuse to finally answer that message.", []),
+    ("Still making excuses?", [("creepy_shaming", "excuses")]),
     ("Handbags so good they're basically addictive.", []),
     ("Beating your addiction? We're proud of you.", [("creepy_health", "addiction")]),
     ("Paniers d'iftar pendant le ramadan, disponibles le soir.", []),
