@@ -11,8 +11,10 @@ columns, and `pyarrow.compute` checks them:
 - numbers and counts: read as float64 by Arrow's strict parser, so a value
   it cannot read (`abc`, ` 0.5`, `1_000`) fails the read; then finite, in
   range and whole;
-- booleans, time zones and locales: read dictionary-encoded, their distinct
-  values checked with the pandas path's tokens, zone list and pattern;
+- booleans: read as booleans when written True/False (any of pandas' three
+  cases); otherwise, and time zones and locales always, read dictionary-encoded,
+  their distinct values checked with the pandas path's tokens, zone list and
+  pattern;
 - dates: the ISO 8601 shape, and Arrow's parser must read each value;
 - other columns ("features"): typed as pandas infers them (see `_feature_type`).
 
@@ -96,7 +98,23 @@ def check_table(
 
 
 def _read(scan: CsvScan) -> pa.Table:
-    """The whole file, known columns typed as their checks need them; features inferred."""
+    """The whole file, known columns typed as their checks need them; features inferred.
+    Known booleans are read as booleans (True/TRUE/true, False/...), the way exports write
+    them; a file that spells them otherwise ("yes", "1", " true") is read again with those
+    columns as text, checked by their tokens. Parsing straight to booleans saves the
+    dictionary Arrow builds per block (about a sixth of the read)."""
+    import pyarrow as pa
+
+    try:
+        return _read_as(scan, pa.bool_())
+    except Decline as exc:
+        if "to bool" not in str(exc):
+            raise
+    return _read_as(scan, pa.dictionary(pa.int32(), pa.string()))
+
+
+def _read_as(scan: CsvScan, booleans: pa.DataType) -> pa.Table:
+    """The whole file with the known boolean columns read as `booleans`."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -107,7 +125,9 @@ def _read(scan: CsvScan) -> pa.Table:
             continue
         if spec.kind in ("number", "count"):
             types[c] = pa.float64()
-        elif spec.kind == "boolean" or name in ("timezone", "locale"):
+        elif spec.kind == "boolean":
+            types[c] = booleans
+        elif name in ("timezone", "locale"):
             types[c] = pa.dictionary(pa.int32(), pa.string())
         else:
             types[c] = pa.string()

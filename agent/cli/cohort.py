@@ -6,10 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from agent.cli.display import echo_json
 from agent.cli.options import (
@@ -121,6 +117,10 @@ def select(
     if as_json:
         echo_json(summary, indent=2)
         return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
     out = Table(title=f"Selection in {escape(selection.source)}", show_header=False)
     for key in ("rows", "rule_matched", "kept", "written"):
         out.add_row(key, str(summary[key]))
@@ -130,6 +130,11 @@ def select(
 
 
 def _print(report: CohortReport) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
     from segments.cohort_problems import explain_problems
 
     out = Console()

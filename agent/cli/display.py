@@ -11,13 +11,13 @@ infinities into null), one document on stdout and nothing else there.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Group
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:  # rich is imported where a table or panel is drawn: --json needs none of it
+    from rich.panel import Panel
+    from rich.text import Text
 
 SEVERITY_STYLE = {"block": "bold white on red", "warn": "black on yellow"}
 VERDICT_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
@@ -25,6 +25,8 @@ VERDICT_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
 
 def verdict_text(verdict: str | None) -> Text:
     """A verdict (pass / warn / block) in its colour."""
+    from rich.text import Text
+
     return Text(verdict or "-", style=VERDICT_STYLE.get(verdict or "", ""))
 
 
@@ -42,6 +44,8 @@ def json_text(data: Any, *, indent: int | None = None) -> str:
 
 def highlighted(text: str | None, findings: list[dict], field: str) -> Text:
     """The text with each finding's span of this field highlighted by severity."""
+    from rich.text import Text
+
     out = Text(text or "")
     for f in findings:
         if f.get("field", "text") != field:
@@ -76,6 +80,11 @@ def variant_text(draft: dict[str, Any]) -> str:
 
 def draft_panel(draft: dict[str, Any]) -> Panel:
     """A reviewer's view of one draft: context, the highlighted message, the findings."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
     meta = Table.grid(padding=(0, 2))
     meta.add_column(style="dim")
     meta.add_column()

@@ -112,7 +112,12 @@ def cohorts(draw: st.DrawFn) -> tuple[str, str | None]:
             user_id=st.from_regex(r"u[0-9]{1,4}", fullmatch=True),
             churn_score=st.floats(0, 1).map(repr),
             lifetime_orders=st.integers(0, 50).map(str),
-            email_opt_in=st.sampled_from(["true", "no", "1", ""]),
+            # as exports write them (read straight to booleans by Arrow), or as tokens
+            email_opt_in=st.sampled_from(
+                ["True", "False", "TRUE", "false", ""]
+                if draw(st.booleans())
+                else ["true", "no", "1", ""]
+            ),
             last_contacted_at=st.sampled_from(["2024-05-01", "2024-05-01T09:30:00+02:00", ""]),
             timezone=st.sampled_from(["UTC", "Europe/London", ""]),
             locale=st.sampled_from(["en-US", "fr", ""]),
@@ -170,6 +175,10 @@ CLEAN = {
         "u2,0.75,5,0,UTC,fr,2024-05-01T10:00:00+02:00,5,false,2,\n"
         "u3,0.2,1,,,,,,TRUE,-3,\n"
     ),
+    "exported-booleans": (
+        "user_id,churn_score,email_opt_in,do_not_contact\n"
+        "u1,0.9,True,False\nu2,0.4,FALSE,\nu3,0.8,true,True\n"
+    ),
     "semicolon-decimal-comma": "user_id;churn_score;clv\nu1;0,5;12,5\nu2;0,25;3\n",
     "bom-crlf-mapping": "\ufeffCustomer;Risk\r\nu1;0.5\r\nu2;0.7\r\n",
 }
@@ -182,11 +191,25 @@ def test_engines_answer_for_clean_files_with_the_pandas_report(tmp_path, name, e
     path.write_text(CLEAN[name], encoding="utf-8")
     mapping = {"Customer": "user_id", "Risk": "churn_score"} if "mapping" in name else None
     source = CohortSource(path=path, mapping=mapping)
-    rule = "churn_score > 0.3"
+    rule = "churn_score > 0.3" + (" and not do_not_contact" if "booleans" in name else "")
     report = _check_without_frame(source, rule, engine)
     assert report is not None, f"the {engine} engine should answer for a clean file"
     pandas = check_cohort(source, rule=rule, engine="pandas")
     assert report.as_dict() == pandas.as_dict()
+
+
+def test_exported_booleans_are_read_as_booleans_and_tokens_as_text(tmp_path):
+    from segments.arrow_cohort_check import _read
+    from segments.column_mapping import load_mapping
+    from segments.csv_scan_plan import plan_csv_scan
+
+    path = tmp_path / "cohort.csv"
+    path.write_text(CLEAN["exported-booleans"], encoding="utf-8")
+    table = _read(plan_csv_scan(path, load_mapping(None)))
+    assert str(table.column(2).type) == "bool" and table.column(2).to_pylist()[:2] == [True, False]
+    path.write_text("user_id,churn_score,email_opt_in\nu1,0.9,True\nu2,0.4,yes\n", "utf-8")
+    table = _read(plan_csv_scan(path, load_mapping(None)))
+    assert str(table.column(2).type).startswith("dictionary")  # read again, checked by tokens
 
 
 @pytest.mark.parametrize("engine", ["arrow", "duckdb"])

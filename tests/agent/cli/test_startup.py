@@ -74,7 +74,7 @@ def test_defaults_copied_into_the_cli_match_their_source():
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
 def test_a_command_loads_only_its_own_module(tmp_path, kind):
     """`winback cohort check` imports agent.cli.cohort, no other command module, and for a
-    clean CSV or Parquet file (the Arrow engine) not pandas either."""
+    clean CSV or Parquet file (the Arrow engine) not pandas either; under --json no rich."""
     path = tmp_path / f"cohort.{kind}"
     if kind == "csv":
         path.write_text("user_id,churn_score\nu1,0.5\nu2,0.9\n")
@@ -92,6 +92,7 @@ except SystemExit as exc:
     assert not exc.code, exc.code
 modules = {{m for m, _ in COMMANDS.values()}}
 print(sorted(m for m in modules if m in sys.modules), file=sys.stderr)
+print("rich" in sys.modules)
 """
     result = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys\nprint(sorted(m for m in "
@@ -102,3 +103,4 @@ print(sorted(m for m in modules if m in sys.modules), file=sys.stderr)
     assert result.stderr.strip() == "['agent.cli.cohort']"
     heavy = eval(result.stdout.strip().splitlines()[-1])
     assert "pandas" not in heavy and "sqlalchemy" not in heavy and "pyarrow" in heavy
+    assert result.stdout.strip().splitlines()[-2] == "False"  # rich draws tables: no --json
