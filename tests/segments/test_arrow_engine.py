@@ -108,3 +108,41 @@ def test_a_clean_csv_is_checked_without_importing_pandas(tmp_path):
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize(
+    ("ids", "padded"),
+    [
+        (["u1", "u2", "u3"], False),
+        (["u1", " u2", "u3"], True),
+        (["u1", "u2\t", "u3"], True),
+        (["u1", "u2\x1f"], True),  # a separator str.strip() removes
+        (["ü1", "u2"], False),  # not ASCII: Arrow's Unicode trim
+        (["u1", "u2\xa0"], True),  # a no-break space
+        (["u1", "u\u20022"], False),  # whitespace inside is kept
+    ],
+)
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_padded_ids_are_found_from_the_buffers(ids, padded, kind):
+    from segments.arrow_cohort_check import _padded
+
+    column = pa.chunked_array([pa.array(["x0", *ids], kind).slice(1)])  # a sliced chunk
+    assert _padded(column) is padded
+    assert _padded(pa.chunked_array([pa.array(ids[:1], kind), pa.array(ids[1:], kind)])) is padded
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected"),
+    [
+        ([[0.5, 0.1], [0.9]], (0.1, 0.9)),
+        ([[0.5, 0.1], [float("nan"), 0.2]], None),  # a NaN in a later chunk
+        ([[0.5, float("inf")]], None),
+        ([[-float("inf"), 0.5]], None),
+        ([[0.5, None], [0.2]], (0.2, 0.5)),  # nulls: Arrow's kernels skip them
+        ([[float("nan"), None]], None),
+    ],
+)
+def test_finite_range(chunks, expected):
+    from segments.arrow_cohort_check import _finite_range
+
+    assert _finite_range(pa.chunked_array([pa.array(c, pa.float64()) for c in chunks])) == expected
