@@ -7,18 +7,13 @@ and range-checked, and later stages use them (opt-ins for suppression,
 is kept as a feature, typed from its values, and usable in activation rules.
 
 The table `COLUMNS` is the single source of truth: validation, the rule
-type-checker, the README table and `winback cohort check` all read it. The
-pydantic model `CohortRow` is the same schema for one row (e.g. a row from
-an API), not the path used for a million rows, which is vectorized pandas.
+type-checker, the README table and `winback cohort check` all read it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from prompts.channels import CHANNELS
 
@@ -110,31 +105,3 @@ ALIASES = {
     "id": "user_id",
     "userid": "user_id",
 }
-
-
-class CohortRow(BaseModel):
-    """One cohort row, validated the same way as the vectorized path (extra keys kept)."""
-
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
-
-    user_id: str = Field(min_length=1)
-    churn_score: float = Field(ge=0, le=1, allow_inf_nan=False)
-    first_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    days_since_last_activity: int | None = Field(None, ge=0)
-    lifetime_orders: int | None = Field(None, ge=0)
-    total_spend: float | None = Field(None, ge=0, allow_inf_nan=False)
-    avg_order_value: float | None = Field(None, ge=0, allow_inf_nan=False)
-    clv: float | None = Field(None, ge=0, allow_inf_nan=False)
-    propensity: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
-    engagement_score: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
-    favorite_category: str | None = None
-    tenure_days: int | None = Field(None, ge=0)
-    email_opt_in: bool | None = None
-    sms_opt_in: bool | None = None
-    push_opt_in: bool | None = None
-    do_not_contact: bool | None = None
-    locale: str | None = None
-    timezone: str | None = None
-    last_contacted_at: datetime | None = None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prompts.yaml_file import read_yaml_mapping
 from segments.cohort_problems import ProblemLog
 from segments.cohort_schema import COLUMNS
 from segments.errors import SegmentsError
@@ -33,6 +32,8 @@ def load_mapping(mapping: Path | dict[str, str] | None) -> dict[str, str]:
     if isinstance(mapping, dict):
         data: object = mapping
     else:
+        from prompts.yaml_file import read_yaml_mapping  # yaml: only for a mapping file
+
         data = read_yaml_mapping(
             Path(mapping),
             "Column mapping file",
