@@ -260,6 +260,13 @@ NOT_NAME_WORDS = {
     "sud",
     "gasse",
     "allee",
+    "bridge",
+    "town",
+    "junction",
+    "roundabout",
+    "airport",
+    "mall",
+    "market",
     # businesses: "Pulse Gym" is the brand
     "gym",
     "club",
@@ -278,6 +285,8 @@ NOT_NAME_WORDS = {
     "grill",
     "bistro",
     "bar",
+    # a product line after the brand: "Kora Go", "Kora Wallet", "Kora Send"
+    *("go", "send", "wallet", "food", "foods", "access", "express", "delivery", "eats", "pro"),
     # function words that open a sentence capitalized ("Para Semana Santa", "Pour Noël",
     # "Durante Fiestas Patrias"): a name does not start with one (particles are kept apart)
     *("for", "during", "with", "from", "into", "this", "these", "every", "new", "para"),
@@ -369,21 +378,34 @@ def _name_word(word: str) -> bool:
     )
 
 
+def _with_next_word(text: str, start: int, end: int) -> str:
+    """The span and, when it is a place or business word, the word after it ("Adesanya Road")."""
+    following = text[end:].split(maxsplit=1) if text[end : end + 1].isspace() else []
+    word = following[0].strip(".,;:!?'’()") if following else ""
+    place = word[:1].isupper() and word.lower() in NOT_NAME_WORDS
+    return text[start:end] + (" " + word if place else "")
+
+
 def _is_full_name(span_text: str, min_tokens: int) -> bool:
     """`min_tokens` name words in one run, lowercase particles allowed between them (no
     comma, colon or other word between: "Reply STOP", "Tom, Stretch", "Mensaje de la app más
     pesada de España" are not) that are not titles, greetings, verbs or place words, the
-    first of them a given name ("Hot Sale", "Semana Santa", "Melton Mowbray" are not)."""
+    first of them a given name ("Hot Sale", "Semana Santa", "Melton Mowbray" are not), and
+    that does not run on into a capitalized place or business word ("Abraham Adesanya Road",
+    "Carter Bridge", "Kora Wallet": `span_text` may carry the word after the tagger's span)."""
     for part in re.split(r"[,;:!?]", span_text):
         run = 0
         for raw in part.split():
-            word = raw.strip(".'’")
+            word = raw.strip(".'’()")
             if _name_word(word) and (run or is_given_name(word)):
                 run += 1
-                if run >= min_tokens:
-                    return True
-            elif not (run and word.lower() in PARTICLES):
+                continue
+            if run >= min_tokens and not (word[:1].isupper() and word.lower() in NOT_NAME_WORDS):
+                return True
+            if not (run and word.lower() in PARTICLES):
                 run = 0
+        if run >= min_tokens:
+            return True
     return False
 
 
@@ -407,7 +429,9 @@ def pii_findings(
             continue
         span_text = text[r.start : r.end]
         if rule.min_tokens > 1 and (
-            german or not _is_full_name(span_text, rule.min_tokens) or _staff(text, r.start, r.end)
+            german
+            or not _is_full_name(_with_next_word(text, r.start, r.end), rule.min_tokens)
+            or _staff(text, r.start, r.end)
         ):
             # not a full name, or staff; in German copy, where every noun is capitalized, an
             # English NER model reads nouns as names

@@ -108,6 +108,11 @@ ROWS = [
     ("Salut Camille ! Soirée Halloween : notre sélection horreur est dispo.", []),
     ("Your neighbour Yuki Tanaka ordered the same box.", [("pii_person_name", "Yuki Tanaka")]),
     ("Kwame Mensah says you still owe him for the tickets.", [("pii_person_name", "Kwame Mensah")]),
+    # a name that runs on into a place or a product line is the place or the product
+    ("Iftar packs for the children's home on Abraham Adesanya Road.", []),
+    ("Bridge closed, so we'll route you through Carter Bridge instead.", []),
+    ("Pay with cash, card or Kora Wallet, your choice.", []),
+    ("Maria Lopez Street is closed, but Maria Lopez still delivers.", [("pii_person_name", "Maria Lopez")]),
     ("Bring your passport to the ski trip on 12 May.", []),
     ("Over 40 classes a week at 2 studios, from $19.99.", []),
     ("Reference 7781-AB for your return, receipt 20240312-0045.", []),

@@ -100,6 +100,37 @@ ROWS = [
     ("Con tus años, mejor la clase suave.", [("creepy_age", "Con tus años")]),
     ("Seit der Trennung: nimm dir Zeit.", [("creepy_family", "Seit der Trennung")]),
     ("Our app shows you stayed late.", [("creepy_surveillance", "Our app shows")]),
+    # money trouble said in the creditors' words, and disappointment said plainly
+    ("Money's tight this year, we understand.", [("creepy_financial", "Money's tight")]),
+    ("We saw the cheque bounced in October.", [("creepy_financial", "cheque bounced")]),
+    ("Collections calls getting to you?", [("creepy_financial", "Collections calls")]),
+    ("Still rebuilding after the repossession?", [("creepy_financial", "repossession")]),
+    ("Bounce back with 20% off your next box.", []),
+    ("We're not angry, we're just disappointed.", [("creepy_shaming", "We're not angry, we're just disappointed")]),
+    ("Other parents make it to the 7am class too.", []),
+    ("Most members at least make it to week four.", [("creepy_shaming", "Most members at least")]),
+    ("Don't be disappointed: the sale is back.", []),
+    # Spanish, French and German words for papers, tags and arrears
+    ("Ahora que tienes los papeles en regla, envía más.", [("creepy_ethnicity", "papeles en regla")]),
+    ("Ton bracelet électronique ne te laisse pas sortir ?", [("creepy_criminal", "bracelet électronique")]),
+    ("Votre ligne a été suspendue pour facture impayée ?", [("creepy_financial", "impayée")]),
+    ("Un IMC comme le vôtre réduit vos chances.", [("creepy_body", "IMC")]),
+    ("Tu carrito se vacía en 10 minutos.", [("creepy_urgency", "se vacía en 10 minutos")]),
+    ("Tu pedido llega en 30 minutos.", []),
+    # a group named by what it loves is not the reader's addiction
+    ("Filter coffee addicts, this one's for you.", []),
+    ("Sugar addicts like you deserve a treat.", [("creepy_health", "addicts")]),
+    ("Recovering addicts welcome.", [("creepy_health", "Recovering"), ("creepy_health", "addicts")]),
+    # a product or a service, not the reader's medicine
+    ("Prescription glasses from £39, frames included.", []),
+    ("Your prescriptions are ready.", [("creepy_health", "prescriptions")]),
+    # a group or a service for one, not the reader
+    ("A forum space for trans and non-binary members, run by our team.", []),
+    ("Notre clinique accueille les personnes LGBTQIA+ sans jugement.", []),
+    ("Trans members like you love this.", [("creepy_sexuality_gender", "Trans")]),
+    # the reader's own booking ahead, not a sighting
+    ("Your lesson is on Wednesday at 4:30pm at the pool.", []),
+    ("You swam on Wednesday at 4:30pm.", [("creepy_surveillance", "on Wednesday at 4:30pm")]),
 ]
 
 
