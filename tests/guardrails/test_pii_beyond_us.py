@@ -112,7 +112,10 @@ ROWS = [
     ("Iftar packs for the children's home on Abraham Adesanya Road.", []),
     ("Bridge closed, so we'll route you through Carter Bridge instead.", []),
     ("Pay with cash, card or Kora Wallet, your choice.", []),
-    ("Maria Lopez Street is closed, but Maria Lopez still delivers.", [("pii_person_name", "Maria Lopez")]),
+    (
+        "Maria Lopez Street is closed, but Maria Lopez still delivers.",
+        [("pii_person_name", "Maria Lopez")],
+    ),
     ("Bring your passport to the ski trip on 12 May.", []),
     ("Over 40 classes a week at 2 studios, from $19.99.", []),
     ("Reference 7781-AB for your return, receipt 20240312-0045.", []),

@@ -106,13 +106,22 @@ ROWS = [
     ("Collections calls getting to you?", [("creepy_financial", "Collections calls")]),
     ("Still rebuilding after the repossession?", [("creepy_financial", "repossession")]),
     ("Bounce back with 20% off your next box.", []),
-    ("We're not angry, we're just disappointed.", [("creepy_shaming", "We're not angry, we're just disappointed")]),
+    (
+        "We're not angry, we're just disappointed.",
+        [("creepy_shaming", "We're not angry, we're just disappointed")],
+    ),
     ("Other parents make it to the 7am class too.", []),
     ("Most members at least make it to week four.", [("creepy_shaming", "Most members at least")]),
     ("Don't be disappointed: the sale is back.", []),
     # Spanish, French and German words for papers, tags and arrears
-    ("Ahora que tienes los papeles en regla, envía más.", [("creepy_ethnicity", "papeles en regla")]),
-    ("Ton bracelet électronique ne te laisse pas sortir ?", [("creepy_criminal", "bracelet électronique")]),
+    (
+        "Ahora que tienes los papeles en regla, envía más.",
+        [("creepy_ethnicity", "papeles en regla")],
+    ),
+    (
+        "Ton bracelet électronique ne te laisse pas sortir ?",
+        [("creepy_criminal", "bracelet électronique")],
+    ),
     ("Votre ligne a été suspendue pour facture impayée ?", [("creepy_financial", "impayée")]),
     ("Un IMC comme le vôtre réduit vos chances.", [("creepy_body", "IMC")]),
     ("Tu carrito se vacía en 10 minutos.", [("creepy_urgency", "se vacía en 10 minutos")]),
@@ -120,7 +129,10 @@ ROWS = [
     # a group named by what it loves is not the reader's addiction
     ("Filter coffee addicts, this one's for you.", []),
     ("Sugar addicts like you deserve a treat.", [("creepy_health", "addicts")]),
-    ("Recovering addicts welcome.", [("creepy_health", "Recovering"), ("creepy_health", "addicts")]),
+    (
+        "Recovering addicts welcome.",
+        [("creepy_health", "Recovering"), ("creepy_health", "addicts")],
+    ),
     # a product or a service, not the reader's medicine
     ("Prescription glasses from £39, frames included.", []),
     ("Your prescriptions are ready.", [("creepy_health", "prescriptions")]),
