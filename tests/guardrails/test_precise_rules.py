@@ -106,6 +106,7 @@ ROWS = [
     ("Collections calls getting to you?", [("creepy_financial", "Collections calls")]),
     ("Still rebuilding after the repossession?", [("creepy_financial", "repossession")]),
     ("Bounce back with 20% off your next box.", []),
+    ("Todos los precios con IVA incluido.", []),
     (
         "We're not angry, we're just disappointed.",
         [("creepy_shaming", "We're not angry, we're just disappointed")],
