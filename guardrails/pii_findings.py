@@ -378,12 +378,16 @@ def _name_word(word: str) -> bool:
     )
 
 
+def _place_word(word: str) -> bool:
+    """A capitalized place or business word: "Road", "Bridge", "Wallet"."""
+    return word[:1].isupper() and word.lower() in NOT_NAME_WORDS
+
+
 def _with_next_word(text: str, start: int, end: int) -> str:
     """The span and, when it is a place or business word, the word after it ("Adesanya Road")."""
     following = text[end:].split(maxsplit=1) if text[end : end + 1].isspace() else []
     word = following[0].strip(".,;:!?'’()") if following else ""
-    place = word[:1].isupper() and word.lower() in NOT_NAME_WORDS
-    return text[start:end] + (" " + word if place else "")
+    return text[start:end] + (" " + word if _place_word(word) else "")
 
 
 def _is_full_name(span_text: str, min_tokens: int) -> bool:
@@ -400,7 +404,7 @@ def _is_full_name(span_text: str, min_tokens: int) -> bool:
             if _name_word(word) and (run or is_given_name(word)):
                 run += 1
                 continue
-            if run >= min_tokens and not (word[:1].isupper() and word.lower() in NOT_NAME_WORDS):
+            if run >= min_tokens and not _place_word(word):
                 return True
             if not (run and word.lower() in PARTICLES):
                 run = 0
