@@ -58,7 +58,7 @@ def _debug_enabled(ctx: typer.Context | None) -> bool:
 
 
 def _is_cli_framework_exception(exc: BaseException) -> bool:
-    """Click's and typer's own exceptions (typer 0.29 vendors click as typer._click)."""
+    """Click's and typer's own exceptions (typer 0.27 and later vendor click as typer._click)."""
     module = type(exc).__module__
     return module.startswith(("click", "typer"))
 
