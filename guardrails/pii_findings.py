@@ -293,6 +293,8 @@ NOT_NAME_WORDS = {
     *("por", "con", "desde", "hasta", "su", "sus", "cada", "este", "esta", "nuevo", "nueva"),
     *("pour", "par", "avec", "dans", "chez", "nos", "votre", "vos", "ce", "cette", "chaque"),
     "nouveau",
+    # holiday greetings: "Ramadan Mubarak to everyone celebrating", "Eid Kareem"
+    *("mubarak", "moubarak", "kareem", "happy", "merry", "feliz", "joyeux", "frohe", "frohes"),
 }
 
 

@@ -23,8 +23,9 @@ holdout (`holdout.jsonl`) joins dev. Output, one JSON object per line:
 plus `expected`, `category`, `lang`, `vertical`, `split`, `core` and `source` (the
 file the core came from: the unit of the leave-writers-out folds in `train_guardrails.py`).
 
-A frame that would push an SMS past two parts becomes a push message (an e-mail
-when the core is longer than a push body); a push body too long for a greeting
+A frame that would push an SMS past two parts becomes a push message, and a core
+longer than a push body is sent as an e-mail whatever its hash says (a clean
+core must not be blocked for its length); a push body too long for a greeting
 goes without one.
 """
 
@@ -244,6 +245,8 @@ def frame(core: dict[str, str], frames: dict, idx: str) -> dict:
     name = _pick(NAMES[lang], text, "name")
     greeting = _pick(greetings, text, "greet").format(n=name)
     channel = ("email", "sms", "push")[_hash(text, "channel") % 3]
+    if channel == "push" and len(text) > 178:
+        channel = "email"  # longer than a push body: it would be blocked for its length
     if channel == "sms":
         body = f"{greeting} {text} {_pick(optouts, text, 'stop')}"
         if not _sms_fits(body):

@@ -106,6 +106,8 @@ ROWS = [
     ("Our Melton Mowbray practice has a quiet room, just ask at reception.", []),
     ("Your favourite Honey-Garlic Chicken is back on the menu this week.", []),
     ("Salut Camille ! Soirée Halloween : notre sélection horreur est dispo.", []),
+    ("Ramadan Mubarak to everyone celebrating: late bundles all month.", []),
+    ("Happy Diwali from the whole Bengaluru team!", []),
     ("Your neighbour Yuki Tanaka ordered the same box.", [("pii_person_name", "Yuki Tanaka")]),
     ("Kwame Mensah says you still owe him for the tickets.", [("pii_person_name", "Kwame Mensah")]),
     # a name that runs on into a place or a product line is the place or the product
