@@ -86,7 +86,6 @@ ROWS = [
     ("Eid Mubarak from all of us, and free delivery on your order.", []),
     ("Ramadan Kareem! Your favourite iftar boxes are back.", []),
     ("Feliz Navidad: tu pedido llega antes del 24.", []),
-    ("This Diwali, your sweets ship free.", []),
     ("Happy Diwali, and since you're Hindu, a puja kit too.", [("creepy_religion", "Hindu")]),
     ("Breaking your Ramadan fast? Dates are on us.", [("creepy_religion", "Ramadan")]),
     ("Halal, vegetarisch und glutenfrei auf der ganzen Karte.", []),

@@ -59,7 +59,7 @@ def test_a_rule_confirm_out_of_range_is_a_clear_error(tmp_path, value):
     assert "from 0 to 1" in str(err.value)
 
 
-INNOCENT = "Happy Diwali! Sweets for your whole family, 15% off."  # a festival, not a belief
+INNOCENT = "Diwali sweets for your family and friends, 15% off."  # a festival, not a belief
 CREEPY = "We know your depression makes mornings hard, so we moved your class."
 
 
@@ -78,7 +78,7 @@ def _greeting(i: int, festival: str) -> RenderedMessage:
     return RenderedMessage(
         f"m{i}",
         "t1",
-        "Happy {{ festival }}, {{ first_name }}! Sweets for your whole family, 15% off.",
+        "{{ festival }} sweets for your family and friends, {{ first_name }}: 15% off.",
         {"first_name": ["Ana", "Ben", "Cleo", "Dev", "Eve"][i], "festival": festival},
         "push",
         subject_template="{{ festival }} treats",
