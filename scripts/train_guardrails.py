@@ -80,7 +80,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from guardrails.policy import default_policy
 from guardrails.rules import CATEGORIES
-from guardrails.semantic.embedder import BACKBONES, get_embedder, parts_of
+from guardrails.semantic.embedder import BACKBONES, get_embedder, parts_of, side_by_side
 from guardrails.semantic.heads import HEADS_FILE, CategoryHeads
 from guardrails.semantic.layer import opt_out_lines
 from guardrails.semantic.units import normalize, sentence_spans, units
@@ -178,13 +178,11 @@ class _Store:
             self._save()
         if not self.sparse:
             return np.stack([self.rows[key(t)] for t in texts])
-        from scipy.sparse import csr_matrix
-
         pairs = [self.rows[key(t)] for t in texts]
         indptr = np.cumsum([0, *(len(i) for i, _ in pairs)])
         indices = np.concatenate([i for i, _ in pairs]) if pairs else np.zeros(0, np.int32)
         values = np.concatenate([v for _, v in pairs]) if pairs else np.zeros(0, np.float32)
-        return csr_matrix((values, indices, indptr), shape=(len(texts), self.embedder.dim))
+        return sp.csr_matrix((values, indices, indptr), shape=(len(texts), self.embedder.dim))
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -231,11 +229,7 @@ class EmbeddingCache:
             if todo:
                 self.memo.update(zip(todo, embedder.embed(todo), strict=True))
             blocks.append(weight * np.stack([self.memo[t] for t in texts]))
-        if len(blocks) == 1:
-            return blocks[0]
-        if any(sp.issparse(b) for b in blocks):
-            return sp.hstack([sp.csr_matrix(b) for b in blocks], "csr", np.float32)
-        return np.hstack(blocks)
+        return side_by_side(blocks)
 
 
 def fit(

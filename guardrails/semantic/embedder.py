@@ -347,12 +347,18 @@ class ConcatEmbedder:
     def embed(self, texts: list[str]):
         """The parts' embeddings of `texts`, weighted and concatenated (CSR when a part is
         sparse)."""
-        blocks = [w * e.embed(texts) for e, w in self.parts]
-        if any(getattr(e, "sparse", False) for e, _ in self.parts):
-            from scipy.sparse import csr_matrix, hstack
+        return side_by_side([w * e.embed(texts) for e, w in self.parts])
 
-            return hstack([csr_matrix(b) for b in blocks], format="csr", dtype=np.float32)
-        return np.hstack(blocks).astype(np.float32)
+
+def side_by_side(blocks: list):
+    """The blocks' columns next to each other: float32, CSR when any block is sparse."""
+    if len(blocks) == 1:
+        return blocks[0]
+    from scipy import sparse
+
+    if any(sparse.issparse(b) for b in blocks):
+        return sparse.hstack([sparse.csr_matrix(b) for b in blocks], "csr", np.float32)
+    return np.hstack(blocks).astype(np.float32)
 
 
 _EMBEDDERS: dict[str, Embedder] = {}

@@ -36,7 +36,7 @@ from scipy import sparse as sp
 from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding, quote
 from guardrails.policy import Policy
-from guardrails.semantic.embedder import get_embedder, parts_of
+from guardrails.semantic.embedder import get_embedder, parts_of, side_by_side
 from guardrails.semantic.heads import ANY, CategoryHeads, load_heads, shipped_heads
 from guardrails.semantic.language import SUPPORTED, detect_language
 from guardrails.semantic.units import MAX_UNITS, units
@@ -67,11 +67,7 @@ def embed_cached(texts: list[str], backbone: str) -> Any:
                 _EMBEDDINGS[(part, text)] = vectors[i]
         rows = [_EMBEDDINGS[(part, t)] for t in texts]
         blocks.append(weight * (sp.vstack(rows, "csr") if sp.issparse(rows[0]) else np.stack(rows)))
-    if len(blocks) == 1:
-        return blocks[0]
-    if any(sp.issparse(b) for b in blocks):
-        return sp.hstack([sp.csr_matrix(b) for b in blocks], "csr", np.float32)
-    return np.hstack(blocks)
+    return side_by_side(blocks)
 
 
 def heads_for(settings: dict[str, Any]) -> CategoryHeads:
