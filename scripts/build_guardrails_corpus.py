@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "guardrails" / "eval"
 OUT = EVAL / "corpus"
+PUSH_BODY = 178  # characters: `channels.push.max_body_chars` of guardrails/default_policy.yaml
 
 NAMES = {
     "en": ["Dana", "Tom", "Priya", "Leo", "Maya", "Sam", "Chloe", "Omar", "Grace", "Ben"],
@@ -245,12 +246,12 @@ def frame(core: dict[str, str], frames: dict, idx: str) -> dict:
     name = _pick(NAMES[lang], text, "name")
     greeting = _pick(greetings, text, "greet").format(n=name)
     channel = ("email", "sms", "push")[_hash(text, "channel") % 3]
-    if channel == "push" and len(text) > 178:
+    if channel == "push" and len(text) > PUSH_BODY:
         channel = "email"  # longer than a push body: it would be blocked for its length
     if channel == "sms":
         body = f"{greeting} {text} {_pick(optouts, text, 'stop')}"
         if not _sms_fits(body):
-            channel = "push" if len(text) <= 178 else "email"
+            channel = "push" if len(text) <= PUSH_BODY else "email"
     msg: dict = {"id": idx, "channel": channel}
     if channel == "email":
         msg["subject"] = _pick(subjects, text, "subject")
@@ -260,7 +261,7 @@ def frame(core: dict[str, str], frames: dict, idx: str) -> dict:
     else:
         msg["title"] = _pick(subjects, text, "subject")
         greeted = f"{greeting} {text}"
-        msg["text"] = text if _hash(text, "bare") % 2 or len(greeted) > 178 else greeted
+        msg["text"] = text if _hash(text, "bare") % 2 or len(greeted) > PUSH_BODY else greeted
     msg["recipient"] = {"first_name": name}
     return msg
 

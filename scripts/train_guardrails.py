@@ -74,13 +74,18 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from guardrails.policy import default_policy
 from guardrails.rules import CATEGORIES
-from guardrails.semantic.embedder import BACKBONES, get_embedder, parts_of, side_by_side
+from guardrails.semantic.embedder import (
+    BACKBONES,
+    csr_rows,
+    get_embedder,
+    parts_of,
+    side_by_side,
+)
 from guardrails.semantic.heads import HEADS_FILE, CategoryHeads
 from guardrails.semantic.layer import opt_out_lines
 from guardrails.semantic.units import normalize, sentence_spans, units
@@ -176,25 +181,16 @@ class _Store:
                 else:
                     self.rows[key(t)] = vectors[i]
             self._save()
-        if not self.sparse:
-            return np.stack([self.rows[key(t)] for t in texts])
-        pairs = [self.rows[key(t)] for t in texts]
-        indptr = np.cumsum([0, *(len(i) for i, _ in pairs)])
-        indices = np.concatenate([i for i, _ in pairs]) if pairs else np.zeros(0, np.int32)
-        values = np.concatenate([v for _, v in pairs]) if pairs else np.zeros(0, np.float32)
-        return sp.csr_matrix((values, indices, indptr), shape=(len(texts), self.embedder.dim))
+        rows = [self.rows[key(t)] for t in texts]
+        return csr_rows(rows, self.embedder.dim) if self.sparse else np.stack(rows)
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = list(self.rows)
         if self.sparse:
-            pairs = [self.rows[k] for k in keys]
+            m = csr_rows([self.rows[k] for k in keys], self.embedder.dim)
             np.savez(
-                self.path,
-                keys=np.array(keys),
-                indptr=np.cumsum([0, *(len(i) for i, _ in pairs)]),
-                indices=np.concatenate([i for i, _ in pairs]).astype(np.int32),
-                values=np.concatenate([v for _, v in pairs]).astype(np.float32),
+                self.path, keys=np.array(keys), indptr=m.indptr, indices=m.indices, values=m.data
             )
         else:
             np.savez(self.path, keys=np.array(keys), vectors=np.stack([self.rows[k] for k in keys]))

