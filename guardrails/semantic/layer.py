@@ -31,18 +31,17 @@ import re
 from typing import Any
 
 import numpy as np
-from scipy import sparse as sp
 
 from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding, quote
 from guardrails.policy import Policy
-from guardrails.semantic.embedder import get_embedder, parts_of, side_by_side
+from guardrails.semantic.embedder import csr_rows, get_embedder, parts_of, side_by_side
 from guardrails.semantic.heads import ANY, CategoryHeads, load_heads, shipped_heads
 from guardrails.semantic.language import SUPPORTED, detect_language
 from guardrails.semantic.units import MAX_UNITS, units
 
 MAX_CACHE = 200_000
-_EMBEDDINGS: dict[tuple[str, str], np.ndarray] = {}
+_EMBEDDINGS: dict[tuple[str, str], Any] = {}
 
 
 def embed_cached(texts: list[str], backbone: str) -> Any:
@@ -58,15 +57,17 @@ def embed_cached(texts: list[str], backbone: str) -> Any:
         if embedder.cheap:
             blocks.append(weight * embedder.embed(texts))
             continue
+        sparse = getattr(embedder, "sparse", False)  # cached as (indices, values)
         missing = list(dict.fromkeys(t for t in texts if (part, t) not in _EMBEDDINGS))
         if missing:
             if len(_EMBEDDINGS) + len(missing) > MAX_CACHE:
                 _EMBEDDINGS.clear()
             vectors = embedder.embed(missing)
             for i, text in enumerate(missing):
-                _EMBEDDINGS[(part, text)] = vectors[i]
+                row = vectors[i]
+                _EMBEDDINGS[(part, text)] = (row.indices, row.data) if sparse else row
         rows = [_EMBEDDINGS[(part, t)] for t in texts]
-        blocks.append(weight * (sp.vstack(rows, "csr") if sp.issparse(rows[0]) else np.stack(rows)))
+        blocks.append(weight * (csr_rows(rows, embedder.dim) if sparse else np.stack(rows)))
     return side_by_side(blocks)
 
 
