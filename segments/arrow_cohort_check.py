@@ -4,7 +4,7 @@ The pandas path (`cohort_validation`) reads the file into a frame, then types
 and checks each column. For a clean file the report needs none of the rows:
 counts, each column's coverage, the churn-score distribution and how many
 rows a rule selects. `pyarrow.csv` reads the file on every core into typed
-columns, and `pyarrow.compute` checks them:
+columns, and Arrow's compute kernels check them (`arrow_kernels`):
 
 - ids: read as text; none blank, none with whitespace Python would strip,
   all distinct (a sorted column is proved distinct in one pass);
@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from segments.arrow_kernels import call, cast, is_in, matches, trim, truth
 from segments.cohort_schema import COLUMNS, REQUIRED, ColumnSpec
 from segments.cohort_source import NA_TOKENS
 from segments.cohort_values import ISO_DATE, WHITESPACE, distinct_values_pass
@@ -169,7 +170,6 @@ def _block_size(path: Path) -> int:
 
 def _check_known(spec: ColumnSpec, values: pa.ChunkedArray) -> None:
     """Decline unless every value of a schema column passes the pandas path's checks."""
-    import pyarrow.compute as pc
 
     nulls = values.null_count
     if spec.kind == "id":
@@ -199,7 +199,7 @@ def _check_known(spec: ColumnSpec, values: pa.ChunkedArray) -> None:
         if not distinct_values_pass(spec.kind, spec.name, sorted(found)):
             raise Decline(f"a {spec.name} value the pandas path rejects")
     elif spec.kind == "datetime" and nulls < len(values) and not _timestamps(values):
-        if not pc.all(pc.match_substring_regex(values, f"^{ISO_DATE}$")).as_py():
+        if not truth("all", matches(values, f"^{ISO_DATE}$")):
             raise Decline("not an ISO 8601 date")
         _parse_dates(values)
 
@@ -209,7 +209,6 @@ def _finite_range(values: pa.ChunkedArray) -> tuple[float, float] | None:
     nulls, from the data buffers (numpy's min and max carry a NaN through, and an infinity is
     an extreme: two passes instead of three kernel calls); with nulls, Arrow's kernels, which
     skip them."""
-    import pyarrow.compute as pc
 
     if values.null_count == 0:
         parts = [x for x in _chunk_arrays(values) if len(x)]
@@ -217,9 +216,9 @@ def _finite_range(values: pa.ChunkedArray) -> tuple[float, float] | None:
         if not np.isfinite(ends).all():
             return None
         return float(ends[:, 0].min()), float(ends[:, 1].max())
-    if not pc.all(pc.is_finite(values)).as_py():
+    if not truth("all", call("is_finite", values)):
         return None
-    low, high = pc.min_max(values).values()
+    low, high = call("min_max", values).values()
     return low.as_py(), high.as_py()
 
 
@@ -233,13 +232,11 @@ def _whole(values: pa.ChunkedArray) -> bool:
 def _padded(ids: pa.ChunkedArray) -> bool:
     """True when str.strip() would change an id (no nulls): for ASCII ids the first and last
     byte of each, read from the buffers; otherwise Arrow's Unicode trim."""
-    import pyarrow.compute as pc
 
     ends = [_first_and_last_bytes(c) for c in ids.chunks]
     if all(e is not None for e in ends):
         return any(bool(ASCII_SPACE[e].any()) for e in ends)  # type: ignore[index]
-    trimmed = pc.utf8_trim(ids, WHITESPACE)
-    return not pc.all(pc.equal(trimmed, ids)).as_py()
+    return not truth("all", call("equal", trim(ids, WHITESPACE), ids))
 
 
 def _first_and_last_bytes(chunk: pa.Array) -> np.ndarray | None:
@@ -273,12 +270,11 @@ def _dictionary_encoded(values: pa.ChunkedArray) -> bool:
 def _parse_dates(values: pa.ChunkedArray) -> None:
     """Decline unless Arrow reads every date (a zone offset, or none, per value)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    zoned = pc.match_substring_regex(values, r"(Z|[+-]\d{2}:\d{2})$")
+    zoned = matches(values, r"(Z|[+-]\d{2}:\d{2})$")
     try:
-        pc.cast(pc.filter(values, zoned), pa.timestamp("us", tz="UTC"))
-        pc.cast(pc.filter(values, pc.invert(zoned)), pa.timestamp("us"))
+        cast(call("filter", values, zoned), pa.timestamp("us", tz="UTC"))
+        cast(call("filter", values, call("invert", zoned)), pa.timestamp("us"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise Decline("a date Arrow cannot read") from exc
 
@@ -286,11 +282,10 @@ def _parse_dates(values: pa.ChunkedArray) -> None:
 def _distinct(ids: pa.ChunkedArray) -> bool:
     """True when no id repeats: one comparison pass when the ids are sorted (as exports
     usually are), a hash count otherwise."""
-    import pyarrow.compute as pc
 
-    if len(ids) < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+    if len(ids) < 2 or truth("all", call("less", ids[:-1], ids[1:])):
         return True
-    return pc.count_distinct(ids).as_py() == len(ids)
+    return call("count_distinct", ids).as_py() == len(ids)
 
 
 def _feature_type(values: pa.ChunkedArray) -> str:
@@ -315,8 +310,8 @@ def _feature_type(values: pa.ChunkedArray) -> str:
             raise Decline("a boolean column with blanks (text in pandas)")
         return "boolean"
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        values = values.cast(pa.string())  # a time of day or a date: text in pandas
-    head = values.slice(0, SAMPLE).drop_null().to_pylist()
+        values = cast(values, pa.string())  # a time of day or a date: text in pandas
+    head = call("drop_null", values.slice(0, SAMPLE)).to_pylist()
     if not any(_surely_text(v) for v in head):
         raise Decline("a text column pandas might read as numbers or booleans")
     return "string"
@@ -324,9 +319,8 @@ def _feature_type(values: pa.ChunkedArray) -> str:
 
 def has_nan(values: pa.ChunkedArray) -> bool:
     """True when a float column holds a NaN (Arrow's not-a-number, which is not a null)."""
-    import pyarrow.compute as pc
 
-    return bool(pc.any(pc.is_nan(values)).as_py())
+    return truth("any", call("is_nan", values))
 
 
 def _surely_text(value: str) -> bool:
@@ -359,22 +353,21 @@ def _rule_values(values: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
     """A column as the rule reads it: known booleans as true/false/null from their tokens,
     time zones and locales as text."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if not _dictionary_encoded(values):
         if kind == "string" and not pa.types.is_string(values.type):
             raise Decline("a time of day Arrow typed; the rule compares pandas' text")
         return values
     if kind != "boolean":
-        return values.cast(pa.string())
+        return cast(values, pa.string())
     from segments.arrow_literals import literal, literal_array
     from segments.cohort_values import FALSE_TOKENS, TRUE_TOKENS
 
-    text = pc.utf8_lower(pc.utf8_trim(values.cast(pa.string()), WHITESPACE))
-    truthy = pc.is_in(text, value_set=literal_array(sorted(TRUE_TOKENS), pa.string()))
-    falsy = pc.is_in(text, value_set=literal_array(sorted(FALSE_TOKENS), pa.string()))
+    text = call("utf8_lower", trim(cast(values, pa.string()), WHITESPACE))
+    truthy = is_in(text, literal_array(sorted(TRUE_TOKENS), pa.string()))
+    falsy = is_in(text, literal_array(sorted(FALSE_TOKENS), pa.string()))
     yes, no, none = (literal(v, pa.bool_()) for v in (True, False, None))
-    return pc.if_else(truthy, yes, pc.if_else(falsy, no, none))
+    return call("if_else", truthy, yes, call("if_else", falsy, no, none))
 
 
 def _chunk_arrays(values: pa.ChunkedArray) -> list[np.ndarray]:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segments.arrow_cohort_check import Decline, check_table, has_nan
+from segments.arrow_kernels import call, cast
 from segments.cohort_schema import COLUMNS, REQUIRED
 from segments.column_mapping import scan_names
 from segments.csv_scan_plan import ScanCheck
@@ -122,14 +123,14 @@ def _typed(name: str, values: pa.ChunkedArray) -> pa.ChunkedArray:
             return values
         if not text:
             raise Decline("a boolean column that is neither boolean nor text")
-        return values.dictionary_encode()
+        return call("dictionary_encode", values)
     if spec.kind == "datetime":
         if not (text or pa.types.is_timestamp(kind)):
             raise Decline("a date column that is neither a timestamp nor text")
         return values
     if not text:
         raise Decline(f"a {name} column that is not text")
-    return values.dictionary_encode() if name in ("timezone", "locale") else values
+    return call("dictionary_encode", values) if name in ("timezone", "locale") else values
 
 
 def _feature_type(values: pa.ChunkedArray) -> str:
@@ -147,9 +148,7 @@ def _feature_type(values: pa.ChunkedArray) -> str:
 
 
 def _has_empty(values: pa.ChunkedArray) -> bool:
-    import pyarrow.compute as pc
-
-    return pc.min(pc.binary_length(values)).as_py() == 0
+    return call("min", call("binary_length", values)).as_py() == 0
 
 
 def _cast(values: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
@@ -157,6 +156,6 @@ def _cast(values: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
     import pyarrow as pa
 
     try:
-        return values.cast(to)
+        return cast(values, to)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise Decline(str(exc)) from exc

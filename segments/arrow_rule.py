@@ -2,7 +2,7 @@
 
 `count_rule(rule, values, types, rows)` type-checks the rule exactly as the pandas
 evaluator does (`rule_types.check_rule`, so the same `RuleError`s) and walks
-the same tree with `pyarrow.compute`: a comparison is null where either side
+the same tree with Arrow's kernels (`arrow_kernels`): a comparison is null where either side
 is null, `and`/`or`/`not` are Kleene's (`and_kleene`, `or_kleene`), `in` is
 null for a null operand, `is null` is never null, and only rows that are
 true are counted. These are the rules `activation_rules` applies with
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from segments.arrow_kernels import call, cast, is_in
 from segments.arrow_literals import literal, literal_array
 from segments.rule_tree import Column, Compare, InList, IsNull, Literal, Logical, Node
 from segments.rule_types import check_rule
@@ -40,12 +41,10 @@ def count_rule(
     (read only for the columns the rule names). `RuleError` for a bad rule, `NotEvaluable`
     for one that reads dates."""
     tree = check_rule(rule, types)
-    import pyarrow.compute as pc
-
     result = _Evaluator(values).boolean(tree)
     if isinstance(result, bool):
         return rows if result else 0
-    return int(pc.sum(result).as_py() or 0)  # the true rows: null and false add nothing
+    return int(call("sum", result).as_py() or 0)  # the true rows: null and false add nothing
 
 
 class _Evaluator:
@@ -62,12 +61,10 @@ class _Evaluator:
             return _python(node)
         if isinstance(node, Column):
             column = self.values(node.name)
-            return column.cast(pa.float64()) if node.type == "number" else column
+            return cast(column, pa.float64()) if node.type == "number" else column
         return self.test(node)
 
     def test(self, node: Node) -> object:
-        import pyarrow.compute as pc
-
         if isinstance(node, Logical):
             parts = [self.boolean(p) for p in node.parts]
             if node.op == "not":
@@ -80,7 +77,7 @@ class _Evaluator:
             values = self.operand(node.operand)  # type: ignore[arg-type]
             if not _is_array(values):
                 return (values is None) != node.negate
-            return pc.is_valid(values) if node.negate else pc.is_null(values)
+            return call("is_valid" if node.negate else "is_null", values)
         if isinstance(node, InList):
             values = self.operand(node.operand)  # type: ignore[arg-type]
             wanted = [_python(lit) for lit in node.values]
@@ -88,9 +85,9 @@ class _Evaluator:
                 return (values in wanted) != node.negate
             import pyarrow as pa
 
-            hit = pc.is_in(values, value_set=literal_array(wanted, values.type))
-            hit = pc.if_else(pc.is_null(values), literal(None, pa.bool_()), hit)
-            return pc.invert(hit) if node.negate else hit
+            hit = is_in(values, literal_array(wanted, values.type))
+            hit = call("if_else", call("is_null", values), literal(None, pa.bool_()), hit)
+            return call("invert", hit) if node.negate else hit
         if isinstance(node, Compare):
             left = self.operand(node.left)  # type: ignore[arg-type]
             right = self.operand(node.right)  # type: ignore[arg-type]
@@ -102,7 +99,7 @@ class _Evaluator:
                 left = literal(left, right.type)  # type: ignore[attr-defined]
             if not _is_array(right):
                 right = literal(right, left.type)  # type: ignore[attr-defined]
-            return getattr(pc, COMPARE[node.op])(left, right)
+            return call(COMPARE[node.op], left, right)
         return self.operand(node)  # a bare boolean column or literal
 
     def boolean(self, node: Node) -> object:
@@ -125,15 +122,11 @@ def _is_array(value: object) -> bool:
 
 
 def _not(value: object) -> object:
-    import pyarrow.compute as pc
-
-    return pc.invert(value) if _is_array(value) else not value
+    return call("invert", value) if _is_array(value) else not value
 
 
 def _combine(op: str, left: object, right: object) -> object:
     """Kleene `and`/`or` of two tests, either of which may be a constant."""
-    import pyarrow.compute as pc
-
     if not _is_array(left) and not _is_array(right):
         return (left and right) if op == "and" else (left or right)
     if not _is_array(left):
@@ -142,4 +135,4 @@ def _combine(op: str, left: object, right: object) -> object:
         if op == "and":
             return left if right else False
         return True if right else left
-    return pc.and_kleene(left, right) if op == "and" else pc.or_kleene(left, right)
+    return call(f"{op}_kleene", left, right)
