@@ -360,6 +360,25 @@ def _staff(text: str, start: int, end: int) -> bool:
     )
 
 
+# a work's credit before a name: the author or director of a title in quotes ('"Prisoners of
+# Geography" by Tim Marshall', '« Alcarràs », de Carla Simón'), or a credit verb ("written by",
+# "réalisé par", "escrita por"): a public author, not another customer
+CREDIT = re.compile(
+    r"(?:[\"”»]\s*,?\s*(?:by|de|par|von|di|van)"
+    r"|\b(?:written|directed|narrated|hosted|illustrated|composed|translated|read|sung|"
+    r"escrit[oa]s?|dirigid[oa]s?|narrad[oa]s?|écrite?s?|réalisée?s?|illustrée?s?|"
+    r"geschrieben|gelesen|inszeniert)\s+(?:by|por|par|von))\s*$",
+    re.IGNORECASE,
+)
+
+
+def _credited(text: str, start: int, end: int) -> bool:
+    """Whether the name at `text[start:end]` is credited as the author or director of a titled
+    work (the tagger may put the lowercase "de" of the credit into the span)."""
+    first = next((m.start() for m in re.finditer(r"\S+", text[start:end]) if m[0][:1].isupper()), 0)
+    return bool(CREDIT.search(text[max(0, start - 40) : start + first]))
+
+
 # lowercase particles inside a name ("Luis de Góngora", "Ludwig van Beethoven")
 PARTICLES = {"de", "del", "la", "le", "du", "des", "van", "von", "der", "den", "di", "da", "dos",
              "das", "y", "e", "bin", "ibn", "al", "el", "zu", "ter"}  # fmt: skip
@@ -438,9 +457,10 @@ def pii_findings(
             german
             or not _is_full_name(_with_next_word(text, r.start, r.end), rule.min_tokens)
             or _staff(text, r.start, r.end)
+            or _credited(text, r.start, r.end)
         ):
-            # not a full name, or staff; in German copy, where every noun is capitalized, an
-            # English NER model reads nouns as names
+            # not a full name, staff or a credited author; in German copy, where every noun
+            # is capitalized, an English NER model reads nouns as names
             continue
         if rule.allow_in_values and (
             _inside(r.start, r.end, allowed)

@@ -94,6 +94,11 @@ ROWS = [
     ("Su liquidador, don Hernán Soto, le contactará.", []),
     ("Votre conseillère dédiée, Mme Fabienne Roux, reste disponible.", []),
     ("Une question ? Notre comptable, M. Olivier Garnier, répond.", []),
+    # the author or director of a titled work is credited, not another customer
+    ('Read "Prisoners of Geography" by Tim Marshall, free in the app.', []),
+    ("Ce mois-ci : « Alcarràs », de Carla Simón, avec débat.", []),
+    ("A new thriller written by Maria Lopez is out Friday.", []),
+    ("The parcel sent by Maria Lopez arrived.", [("pii_person_name", "Maria Lopez")]),
     ("Your friend Maria Lopez told us you moved.", [("pii_person_name", "Maria Lopez")]),
     ("Our records show Maria Lopez paid the bill.", [("pii_person_name", "Maria Lopez")]),
     # a sentence opened by a preposition: "Para Semana Santa" is not a person
