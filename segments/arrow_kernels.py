@@ -41,8 +41,7 @@ def cast(values: Any, kind: pa.DataType) -> Any:
 
 
 def is_in(values: Any, value_set: pa.Array) -> Any:
-    """Whether each value is one of `value_set` (null for a null value is not asked here:
-    `is_in` says false, as `pyarrow.compute.is_in` does by default)."""
+    """Whether each value is one of `value_set`; false for a null, as in `pyarrow.compute`."""
     return call("is_in", values, options=_compute.SetLookupOptions(value_set))
 
 
