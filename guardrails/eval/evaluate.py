@@ -12,7 +12,10 @@ or "Presidio alone"), so every guard is measured through the same contract.
 - false blocks: share of clean rows that are blocked at all (what a reviewer
   loses), split into blocked by a creepy, a PII, or a channel/other finding.
 
-A `warn` is not a block: it reaches the reviewer with the finding shown.
+A `warn` is not a block: it reaches the reviewer with the finding shown. So
+two more shares: violations blocked or warned (what a reviewer is at least
+shown), and clean rows warned without a block (what a reviewer reads for
+nothing).
 """
 
 from __future__ import annotations
@@ -58,12 +61,14 @@ def score(rows: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> dict[st
     for row in rows:
         v = by_id[row["id"]]
         blocked = v["verdict"] == "block"
+        warned = v["verdict"] == "warn"
         kinds = _blocked_by(v)
         lang, cat = row.get("lang", "en"), row["category"]
         if row["expected"] == "pass":
             for key in ("clean", f"clean:{lang}"):
                 cells[key]["n"] += 1
                 cells[key]["blocked"] += blocked
+                cells[key]["warned"] += warned
                 cells[key]["creepy"] += "creepy" in kinds
                 cells[key]["pii"] += "pii" in kinds
                 cells[key]["other"] += "other" in kinds
@@ -77,12 +82,15 @@ def score(rows: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> dict[st
         for key in (group, f"{group}:{lang}", f"cat:{cat}", f"cat:{cat}:{lang}"):
             cells[key]["n"] += 1
             cells[key]["caught"] += caught
+            cells[key]["flagged"] += caught or warned
         if not caught:
             misses.append(("miss", row, v))
     out: dict[str, Any] = {"cells": {k: dict(c) for k, c in cells.items()}, "misses": misses}
     out["creepy_recall"] = _rate(cells["creepy"]["caught"], cells["creepy"]["n"])
     out["pii_recall"] = _rate(cells["pii"]["caught"], cells["pii"]["n"])
+    out["creepy_flagged"] = _rate(cells["creepy"]["flagged"], cells["creepy"]["n"])
     out["false_block_rate"] = _rate(cells["clean"]["blocked"], cells["clean"]["n"])
+    out["clean_warned"] = _rate(cells["clean"]["warned"], cells["clean"]["n"])
     out["creepy_false_block_rate"] = _rate(cells["clean"]["creepy"], cells["clean"]["n"])
     out["pii_false_block_rate"] = _rate(cells["clean"]["pii"], cells["clean"]["n"])
     return out
@@ -110,8 +118,10 @@ def language_table(reports: dict[str, dict[str, Any]]) -> str:
         n_k = first.get(f"clean{sfx}", {}).get("n", 0)
         for label, key, num in (
             (f"creepy recall (n={n_c})", f"creepy{sfx}", "caught"),
+            ("creepy blocked or warned", f"creepy{sfx}", "flagged"),
             (f"PII recall (n={n_p})", f"pii{sfx}", "caught"),
             (f"clean blocked, any reason (n={n_k})", f"clean{sfx}", "blocked"),
+            ("clean warned (not blocked)", f"clean{sfx}", "warned"),
             ("clean blocked by a creepy finding", f"clean{sfx}", "creepy"),
             ("clean blocked by a PII finding", f"clean{sfx}", "pii"),
         ):

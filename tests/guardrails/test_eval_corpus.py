@@ -72,4 +72,23 @@ def test_score_counts_blocks_not_warnings():
     assert report["creepy_recall"] == 0.5
     assert report["pii_recall"] == 0.0
     assert report["false_block_rate"] == 1.0 and report["pii_false_block_rate"] == 1.0
-    assert report["cells"]["creepy:de"] == {"n": 1, "caught": 0}
+    assert report["cells"]["creepy:de"] == {"n": 1, "caught": 0, "flagged": 1}
+    assert report["creepy_flagged"] == 1.0  # the warned violation is shown to the reviewer
+
+
+def test_score_counts_clean_warnings_apart_from_blocks():
+    rows = [
+        {"id": "a", "category": "clean", "expected": "pass", "lang": "en", "text": "x"},
+        {"id": "b", "category": "clean", "expected": "pass", "lang": "en", "text": "x"},
+        {"id": "c", "category": "clean", "expected": "pass", "lang": "fr", "text": "x"},
+    ]
+    warn = {"code": "semantic_health", "category": "health", "severity": "warn"}
+    verdicts = [
+        {"id": "a", "verdict": "warn", "findings": [warn]},
+        {"id": "b", "verdict": "pass", "findings": []},
+        {"id": "c", "verdict": "pass", "findings": []},
+    ]
+    report = score(rows, verdicts)
+    assert report["false_block_rate"] == 0.0
+    assert report["clean_warned"] == 1 / 3
+    assert report["cells"]["clean:en"]["warned"] == 1 and report["cells"]["clean:fr"]["warned"] == 0
