@@ -153,6 +153,7 @@ def _read_as(scan: CsvScan, booleans: pa.DataType) -> pa.Table:
                 decimal_point=scan.decimal,
                 timestamp_parsers=[],
             ),
+            memory_pool=_memory_pool(),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         # a value its column's type cannot hold, a ragged row, a blank line, a field
@@ -162,10 +163,29 @@ def _read_as(scan: CsvScan, booleans: pa.DataType) -> pa.Table:
 
 def _block_size(path: Path) -> int:
     """Bytes per parse block: Arrow's 1 MB default makes a 100 MB file 100 chunks, and each
-    chunk costs (a dictionary per chunk, a kernel call per chunk); a few blocks per core
-    read the same file about a fifth faster (bench_cohort.py). At least 1 MB, at most 16."""
+    chunk costs (a kernel call per chunk); a dozen blocks per core keep the threads evenly
+    loaded when a core is slowed. On the 104 MB file of bench_cohort.py (2 cores), the read
+    took 0.26 s (median of 12) with 4 MB blocks, 0.30 s with 13 MB (four blocks per core,
+    the choice before) and 0.25 s with 1 MB, whose runs spread more. At least 1 MB, at most
+    16."""
     cores = os.cpu_count() or 1
-    return max(1 << 20, min(16 << 20, path.stat().st_size // (4 * cores)))
+    return max(1 << 20, min(16 << 20, path.stat().st_size // (12 * cores)))
+
+
+def _memory_pool() -> pa.MemoryPool:
+    """jemalloc where this pyarrow has it (Linux and macOS wheels), else the system allocator;
+    Arrow's default pool where `ARROW_DEFAULT_MEMORY_POOL` names one. The default, mimalloc,
+    made the parallel read bimodal: on the 104 MB file of bench_cohort.py (2 cores, 10
+    alternating runs) it took 0.24-0.50 s, half the runs twice as slow as the others,
+    against 0.27-0.28 s with jemalloc and 0.28-0.31 s with the system allocator."""
+    import pyarrow as pa
+
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return pa.default_memory_pool()
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a build without jemalloc (Windows)
+        return pa.system_memory_pool()
 
 
 def _check_known(spec: ColumnSpec, values: pa.ChunkedArray) -> None:
