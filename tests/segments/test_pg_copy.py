@@ -64,6 +64,16 @@ def test_copy_gives_the_values_a_cursor_gives(table) -> None:
     assert copied.loc[copied.uid == "7", "note"].item() == "NA"  # no default NA words
 
 
+def test_chunks_hold_chunk_size_rows_and_an_empty_result_its_columns(table) -> None:
+    engine, t = table
+    query = sa.select(t.c.uid, t.c.note).order_by(t.c.uid)
+    with engine.connect() as conn:
+        sizes = [len(c) for c in copy_chunks(conn, query, chunk_size=2)]
+        empty = list(copy_chunks(conn, query.where(t.c.uid == "none"), chunk_size=2))
+    assert sizes == [2, 1]
+    assert len(empty) == 1 and len(empty[0]) == 0 and list(empty[0].columns) == ["uid", "note"]
+
+
 def test_a_database_error_during_copy_names_the_database(table) -> None:
     engine, t = table
     query = sa.select((sa.cast(t.c.note, sa.Integer)).label("bad"))
