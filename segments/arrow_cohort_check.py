@@ -190,7 +190,6 @@ def _memory_pool() -> pa.MemoryPool:
 
 def _check_known(spec: ColumnSpec, values: pa.ChunkedArray) -> None:
     """Decline unless every value of a schema column passes the pandas path's checks."""
-
     nulls = values.null_count
     if spec.kind == "id":
         if nulls or _padded(values):
@@ -229,7 +228,6 @@ def _finite_range(values: pa.ChunkedArray) -> tuple[float, float] | None:
     nulls, from the data buffers (numpy's min and max carry a NaN through, and an infinity is
     an extreme: two passes instead of three kernel calls); with nulls, Arrow's kernels, which
     skip them."""
-
     if values.null_count == 0:
         parts = [x for x in _chunk_arrays(values) if len(x)]
         ends = np.array([[x.min(), x.max()] for x in parts])
@@ -252,7 +250,6 @@ def _whole(values: pa.ChunkedArray) -> bool:
 def _padded(ids: pa.ChunkedArray) -> bool:
     """True when str.strip() would change an id (no nulls): for ASCII ids the first and last
     byte of each, read from the buffers; otherwise Arrow's Unicode trim."""
-
     ends = [_first_and_last_bytes(c) for c in ids.chunks]
     if all(e is not None for e in ends):
         return any(bool(ASCII_SPACE[e].any()) for e in ends)  # type: ignore[index]
@@ -302,7 +299,6 @@ def _parse_dates(values: pa.ChunkedArray) -> None:
 def _distinct(ids: pa.ChunkedArray) -> bool:
     """True when no id repeats: one comparison pass when the ids are sorted (as exports
     usually are), a hash count otherwise."""
-
     if len(ids) < 2 or truth("all", call("less", ids[:-1], ids[1:])):
         return True
     return call("count_distinct", ids).as_py() == len(ids)
