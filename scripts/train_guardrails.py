@@ -81,10 +81,11 @@ from guardrails.policy import default_policy
 from guardrails.rules import CATEGORIES
 from guardrails.semantic.embedder import (
     BACKBONES,
-    csr_rows,
+    cache_rows,
     get_embedder,
     parts_of,
     side_by_side,
+    stack_rows,
 )
 from guardrails.semantic.heads import HEADS_FILE, CategoryHeads
 from guardrails.semantic.layer import opt_out_lines
@@ -149,13 +150,12 @@ class _Store:
 
     def __init__(self, embedder) -> None:
         self.embedder = embedder
-        self.sparse = getattr(embedder, "sparse", False)
         self.path = Path.home() / ".cache" / "winback" / f"embeddings-{embedder.name}.npz"
         self.rows: dict[str, object] = {}
         if self.path.is_file():
             with np.load(self.path) as data:
                 keys = data["keys"].tolist()
-                if self.sparse:  # each data[...] reads the array again: read each once
+                if embedder.sparse:  # each data[...] reads the array again: read each once
                     starts, indices, values = data["indptr"], data["indices"], data["values"]
                     self.rows = {
                         k: (indices[a:b], values[a:b])
@@ -174,21 +174,16 @@ class _Store:
             each = took / len(todo) * 1000
             name = self.embedder.name
             print(f"{name}: embedded {len(todo)} texts in {took:.0f} s ({each:.0f} ms each)")
-            for i, t in enumerate(todo):
-                if self.sparse:
-                    row = vectors[i]
-                    self.rows[key(t)] = (row.indices.copy(), row.data.copy())
-                else:
-                    self.rows[key(t)] = vectors[i]
+            rows = cache_rows(self.embedder, vectors)
+            self.rows.update({key(t): r for t, r in zip(todo, rows, strict=True)})
             self._save()
-        rows = [self.rows[key(t)] for t in texts]
-        return csr_rows(rows, self.embedder.dim) if self.sparse else np.stack(rows)
+        return stack_rows(self.embedder, [self.rows[key(t)] for t in texts])
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = list(self.rows)
-        if self.sparse:
-            m = csr_rows([self.rows[k] for k in keys], self.embedder.dim)
+        if self.embedder.sparse:
+            m = stack_rows(self.embedder, [self.rows[k] for k in keys])
             np.savez(
                 self.path, keys=np.array(keys), indptr=m.indptr, indices=m.indices, values=m.data
             )

