@@ -1,25 +1,35 @@
 """Cohort selection pushed down to the database: only the selected users come back.
 
-`select_in_database(source, ...)` reads nothing but the table's column list,
-then sends the database one query that counts (total rows, rows matching the
-rule, each suppression reason, the kept users per arm) and, when asked, one
-streamed query that returns the selected rows with their `arm` and an
-`eligible_<channel>` flag per channel, `chunk_size` rows at a time:
+`select_in_database(source, ...)` reads nothing but the table's column list
+and compiles the rule (same type errors as for files), the suppression and
+the arms into queries; nothing is counted or fetched until it is asked for:
 
-    SELECT <columns>, <arm CASE over digest>, <eligible per channel>
-    FROM (SELECT <columns>, <sha256 digest> AS digest, <eligible per channel>
-          FROM cohort
-          WHERE <rule> AND <at least one channel eligible>
-          OFFSET 0) AS selected
+- `chunks()` (and `write_csv`) streams the rows the rule matches, `chunk_size`
+  at a time, each with its suppression flags and, for the kept ones, the arm,
+  and yields only the kept rows (with `arm` and `eligible_<channel>`); the
+  counts (rule matches, each suppression reason, kept users per arm) are
+  added up from that same stream, and one `count(*)` gives the table's rows.
+  One scan of the table serves both, and the arm's sha256 runs in the
+  database's parallel workers. A matched user whom suppression removes
+  comes back as flags only: their columns are NULL in the query.
 
-(`OFFSET 0` keeps the database from inlining the digest into each branch of
-the CASE, which would hash a row twice.) On PostgreSQL with psycopg the rows
-come back through COPY (`pg_copy`). The rule is `rule_sql.compile_rule` (same
-type errors as for files), the arm is `arm_sql.arm_of_digest` over
+      SELECT <columns if kept>, <arm CASE over digest>, <eligible per channel>,
+             <kept flag>, <one flag per reason>
+      FROM (SELECT <columns>, CASE WHEN <kept> THEN <sha256 digest> END AS digest, ...
+            FROM cohort WHERE <rule> OFFSET 0) AS matched
+
+  (`OFFSET 0` keeps the database from inlining the digest into each branch of
+  the CASE, which would hash a row twice.) On PostgreSQL with psycopg the rows
+  come back through COPY (`pg_copy`).
+- the counts alone (`total`, `matched`, `kept`, `reasons`, `arms`, `as_dict`)
+  before any row was streamed are one aggregate query (`_counts`): no row
+  crosses the network.
+
+The rule is `rule_sql.compile_rule`, the arm is `arm_sql.arm_of_digest` over
 `arm_sql.user_digest` (bit-identical to `experiment_arms`), the suppression is
-`suppression_sql`. Source columns are matched to ours as for
-files (the mapping, then known names case-insensitively). A 50-million-row
-table never crosses the network; the winback process holds one chunk.
+`suppression_sql`. Source columns are matched to ours as for files (the
+mapping, then known names case-insensitively). A 50-million-row table never
+crosses the network; the winback process holds one chunk.
 
 Where the run should call it: instead of `read_cohort` + `evaluate_rule` +
 `suppress` + `assign_arms` when the cohort is `--sql URL --table T`; the
@@ -30,6 +40,7 @@ returned rows with `suppression.suppress` as before.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -77,19 +88,44 @@ def our_columns(table: sa.Table, mapping: dict[str, str]) -> dict[str, sa.Column
 
 @dataclass
 class DatabaseSelection:
-    """The counts of a pushed-down selection, and the selected rows on demand."""
+    """A pushed-down selection: the selected rows on demand, and their counts (see module doc)."""
 
     source: str
-    total: int
-    matched: int
-    kept: int
-    reasons: dict[str, int]
-    arms: dict[str, int]
     fractions: dict[str, float]
+    columns: list[str]  # the data columns of each row, our names
+    reason_names: list[str]
     notes: list[str] = field(default_factory=list)
-    _query: sa.Select | None = None
-    _url: str = ""
     chunk_size: int = DEFAULT_CHUNK
+    _url: str = ""
+    _rows: sa.Select | None = None  # the rule's matches, with flags (module doc)
+    _total: sa.Select | None = None  # count(*) of the table
+    _aggregate: sa.Select | None = None  # every count at once, no row fetched
+    _counts: dict[str, int] | None = None
+
+    @property
+    def total(self) -> int:
+        """Rows of the table."""
+        return self._count("total")
+
+    @property
+    def matched(self) -> int:
+        """Rows the rule matched."""
+        return self._count("matched")
+
+    @property
+    def kept(self) -> int:
+        """Matched users with at least one channel left after suppression."""
+        return self._count("kept")
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        """Matched users per suppression reason."""
+        return {r: self._count(f"reason_{r}") for r in self.reason_names}
+
+    @property
+    def arms(self) -> dict[str, int]:
+        """Kept users per arm."""
+        return {a: self._count(f"arm_{a}") for a in ARMS}
 
     @property
     def srm_p_value(self) -> float | None:
@@ -109,24 +145,50 @@ class DatabaseSelection:
             "notes": self.notes,
         }
 
-    def chunks(self) -> Iterator[pd.DataFrame]:
-        """The selected rows (with `arm` and `eligible_<channel>`), streamed in chunks
-        (through COPY on PostgreSQL with psycopg: `segments.pg_copy`)."""
-        if self._query is None:  # pragma: no cover - built by select_in_database
-            return
+    def _count(self, name: str) -> int:
+        if self._counts is None:  # nothing streamed yet: count in the database
+            with self._connection() as conn:
+                row = conn.execute(self._aggregate).one()
+            self._counts = {k: int(v) for k, v in row._mapping.items()}
+        return self._counts[name]
+
+    @contextmanager
+    def _connection(self) -> Iterator[sa.Connection]:
         engine = open_engine(self._url)
         try:
             with database_errors(self.source), engine.connect() as conn:
-                if copy_supported(engine):
-                    without_jit(conn)
-                    yield from copy_chunks(conn, self._query, self.chunk_size)
-                    return
-                result = conn.execution_options(stream_results=True).execute(self._query)
-                keys = list(result.keys())
-                for part in result.partitions(self.chunk_size):
-                    yield pd.DataFrame.from_records(part, columns=keys)
+                without_jit(conn)
+                yield conn
         finally:
             engine.dispose()
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        """The selected rows (with `arm` and `eligible_<channel>`), streamed in chunks
+        (through COPY on PostgreSQL with psycopg: `segments.pg_copy`); the counts are
+        added up on the way (module doc)."""
+        flags = ["kept", *(f"reason_{r}" for r in self.reason_names)]
+        counts = dict.fromkeys(["matched", *flags, *(f"arm_{a}" for a in ARMS)], 0)
+        with self._connection() as conn:
+            for part in self._matched_rows(conn):
+                kept = part["kept"].to_numpy(dtype=bool)
+                counts["matched"] += len(part)
+                for name in flags:
+                    counts[name] += int(part[name].sum())
+                out = part.loc[kept].drop(columns=flags).reset_index(drop=True)
+                for arm, n in out["arm"].value_counts().items():
+                    counts[f"arm_{arm}"] += int(n)
+                yield out
+            counts["total"] = int(conn.execute(self._total).scalar_one())
+        self._counts = counts
+
+    def _matched_rows(self, conn: sa.Connection) -> Iterator[pd.DataFrame]:
+        if copy_supported(conn.engine):
+            yield from copy_chunks(conn, self._rows, self.chunk_size)
+            return
+        result = conn.execution_options(stream_results=True).execute(self._rows)
+        keys = list(result.keys())
+        for part in result.partitions(self.chunk_size):
+            yield pd.DataFrame.from_records(part, columns=keys)
 
     def write_csv(self, path: Path) -> int:
         """Stream the selected rows to a CSV file (written whole or not at all); rows written."""
@@ -159,7 +221,8 @@ def select_in_database(
     now: datetime | None = None,
     chunk_size: int = DEFAULT_CHUNK,
 ) -> DatabaseSelection:
-    """Count and (lazily) fetch the users a run would message, computed in the database."""
+    """The users a run would message, computed in the database: counted and fetched lazily
+    (module doc); every error in the rule, the tables or the settings is raised here."""
     if not source.sql_url or not source.table:
         raise SegmentsError(
             "Pushdown needs --sql URL and --table", "e.g. --sql duckdb:///crm.duckdb --table users"
@@ -193,42 +256,51 @@ def select_in_database(
             digest = user_digest(columns["user_id"], salt=salt)
             arm = partial(arm_of_digest, control=control, baseline=baseline,
                           dialect=engine.dialect.name)  # fmt: skip
-            counts = _counts(conn, table, matched, sup.reasons, sup.keep, digest, arm)
     finally:
         engine.dispose()
     picked = [c.label(name) for name, c in columns.items()]
-    flags = [sa.case((e, sa.true()), else_=sa.false()).label(f"eligible_{ch}")
-             for ch, e in sup.eligible.items()]  # fmt: skip
-    # OFFSET 0 keeps the subquery whole, so each row is hashed once (see _counts)
+    eligible = [sa.case((e, sa.true()), else_=sa.false()).label(f"eligible_{ch}")
+                for ch, e in sup.eligible.items()]  # fmt: skip
+    flags = [
+        sa.case((sup.keep, 1), else_=0).label("kept"),
+        *[sa.case((e, 1), else_=0).label(f"reason_{r}") for r, e in sup.reasons.items()],
+    ]
+    # OFFSET 0 keeps the subquery whole, so each kept row is hashed once, in the scan
     inner = (
-        sa.select(*picked, digest.label("arm_digest"), *flags)
-        .where(matched, sup.keep)
+        sa.select(*picked, sa.case((sup.keep, digest)).label("arm_digest"), *eligible, *flags)
+        .where(matched)
         .offset(0)
-        .subquery("selected")
+        .subquery("matched")
     )
-    data = [inner.c[name] for name in columns]
-    eligible = [inner.c[f.name] for f in flags]
-    query = sa.select(*data, arm(inner.c.arm_digest).label("arm"), *eligible)
+    kept = inner.c.kept == 1  # a suppressed user's data stays in the database: NULLs and flags
+    rows = sa.select(
+        *[sa.case((kept, inner.c[name])).label(name) for name in columns],
+        arm(inner.c.arm_digest).label("arm"),  # a row without a digest is not kept: dropped
+        *[inner.c[c.name] for c in (*eligible, *flags)],
+    )
+    total = sa.select(sa.func.count()).select_from(table)
+    aggregate = _counts(table, matched, sup.reasons, sup.keep, digest, arm)
+    for query in (rows, aggregate):
+        query.compile(dialect=engine.dialect)  # a dialect without sha256 fails here, not later
     return DatabaseSelection(
         source=label,
-        total=counts.pop("total"),
-        matched=counts.pop("matched"),
-        kept=counts.pop("kept"),
-        reasons={r: counts.pop(f"reason_{r}") for r in sup.reasons},
-        arms={a: counts.pop(f"arm_{a}") for a in ARMS},
         fractions={
             "control": control,
             "baseline": baseline,
             "treatment": 1 - control - baseline,
         },
+        columns=list(columns),
+        reason_names=list(sup.reasons),
         notes=sup.notes,
-        _query=query,
-        _url=url,
         chunk_size=chunk_size,
+        _url=url,
+        _rows=rows,
+        _total=total,
+        _aggregate=aggregate,
     )
 
 
-def _counts(conn, table, matched, reasons, keep, digest, arm) -> dict[str, int]:
+def _counts(table, matched, reasons, keep, digest, arm) -> sa.Select:
     """One aggregate query: totals, each reason among rule-matched rows, arms among kept.
 
     The table's row count is its own (parallel) scan; the reasons, the kept flag and the
@@ -246,5 +318,4 @@ def _counts(conn, table, matched, reasons, keep, digest, arm) -> dict[str, int]:
     cols += [sa.func.coalesce(sa.func.sum(c), 0).label(c.name) for c in sub.c if c.name != "digest"]
     hashed = sub.c.digest.is_not(None)
     cols += [sa.func.count().filter(hashed, arm(sub.c.digest) == a).label(f"arm_{a}") for a in ARMS]
-    row = conn.execute(sa.select(*cols).select_from(sub)).one()
-    return {k: int(v) for k, v in row._mapping.items()}
+    return sa.select(*cols).select_from(sub)

@@ -66,7 +66,7 @@ def select_pushed(source: CohortSource, campaign: Campaign) -> PushedCohort:
     if parts:
         pulled = pd.concat(parts, ignore_index=True)
     else:
-        pulled = pd.DataFrame(columns=[*selection_columns(selection), *flags])
+        pulled = pd.DataFrame(columns=[*selection.columns, *flags])
     pulled = pulled.sort_values("user_id", kind="stable").reset_index(drop=True)
     data = pulled.drop(columns=flags)
     log = ProblemLog(selection.source)
@@ -86,13 +86,6 @@ def select_pushed(source: CohortSource, campaign: Campaign) -> PushedCohort:
     )
     cohort = Cohort(loaded.frame, loaded.rows[valid], report)
     return PushedCohort(cohort, selection, pulled["arm"].astype(str), eligible)
-
-
-def selection_columns(selection: DatabaseSelection) -> list[str]:
-    """The data columns the selection returns (for an empty result)."""
-    query = selection._query  # built by select_in_database
-    names = [c.name for c in query.selected_columns] if query is not None else ["user_id"]
-    return [n for n in names if n != "arm" and not n.startswith("eligible_")]
 
 
 def with_database_flags(sup: SuppressionResult, pushed: PushedCohort) -> SuppressionResult:

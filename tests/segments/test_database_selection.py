@@ -9,6 +9,7 @@ pushed-down selection is compared with pulling every row and running
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -63,11 +64,14 @@ def loaded(warehouse):
 def test_pushdown_selects_what_the_python_run_selects(loaded, cap_scope: str) -> None:
     warehouse, contacts = loaded
     source = CohortSource(sql_url=warehouse.url, table="users")
-    got = select_in_database(
-        source, rule=RULE, channels=CHANNELS, salt="spring", suppression_table="recent_contacts",
-        now=NOW, cap_scope=cap_scope, chunk_size=37,
+    select = partial(
+        select_in_database, source, rule=RULE, channels=CHANNELS, salt="spring",
+        suppression_table="recent_contacts", now=NOW, cap_scope=cap_scope, chunk_size=37,
     )  # fmt: skip
-    rows = pd.concat(list(got.chunks()), ignore_index=True)
+    counted = select().as_dict()  # the aggregate query, no row fetched
+    got = select()
+    rows = pd.concat(list(got.chunks()), ignore_index=True)  # counted on the way
+    assert got.as_dict() == counted
 
     frame = read_cohort(source).frame  # pull everything, then the in-memory path
     active = frame[evaluate_rule(frame, RULE).mask]
@@ -98,8 +102,13 @@ def test_the_query_returns_only_selected_rows(loaded) -> None:
         CohortSource(sql_url=warehouse.url, table="users"),
         rule="churn_score >= 0.9", channels=["email"], salt="s", now=NOW,
     )  # fmt: skip
-    sql = str(got._query.compile(dialect=warehouse.engine.dialect))
+    sql = str(got._rows.compile(dialect=warehouse.engine.dialect))
     assert "churn_score" in sql.split("WHERE", 1)[1]  # the rule is in the query
+    with warehouse.engine.connect() as conn:
+        back = pd.DataFrame(conn.execute(got._rows).mappings().all())
+    suppressed = back[back["kept"] == 0]
+    assert len(suppressed) and suppressed[got.columns].isna().all().all()  # flags only
+    assert back.loc[back["kept"] == 1, "user_id"].notna().all()
     assert all(len(c) <= got.chunk_size for c in got.chunks())
     assert sum(len(c) for c in got.chunks()) == got.kept < 400
 
@@ -159,7 +168,9 @@ def test_a_query_that_times_out_quotes_the_database(loaded) -> None:
         pytest.skip("statement_timeout is PostgreSQL's")
     url = warehouse.url.replace("?options=", "?options=-cstatement_timeout%3D1%20")
     big = "churn_score > 0 and " + " and ".join(["days_since_last_activity >= 0"] * 2000)
-    with pytest.raises(SegmentsError, match="statement timeout"):
-        select_in_database(
-            CohortSource(sql_url=url, table="users"), rule=big, channels=["email"], salt="s"
-        )
+    select = partial(select_in_database, CohortSource(sql_url=url, table="users"), rule=big,
+                     channels=["email"], salt="s")  # fmt: skip
+    with pytest.raises(SegmentsError, match="statement timeout"):  # the counts alone
+        select().as_dict()
+    with pytest.raises(SegmentsError, match="statement timeout"):  # the rows
+        next(select().chunks())
