@@ -295,6 +295,10 @@ NOT_NAME_WORDS = {
     "nouveau",
     # holiday greetings: "Ramadan Mubarak to everyone celebrating", "Eid Kareem"
     *("mubarak", "moubarak", "kareem", "happy", "merry", "feliz", "joyeux", "frohe", "frohes"),
+    # holidays and feasts named like people: "Selamat Hari Raya", "Día de Canarias",
+    # "Carnaval de Santa Cruz", "Fête de la Saint-Jean"
+    *("selamat", "raya", "día", "dia", "fête", "fiesta", "fiestas", "carnaval", "carnival"),
+    *("santa", "santo", "san", "saint", "sainte", "sankt"),
 }
 
 

@@ -134,6 +134,29 @@ GERMAN_COMPOUND = re.compile(r"-[A-ZÄÖÜ][a-zäöüß]{2,}")
 BEFORE_ADJ = re.compile(rf"\b(?:{NOUNS}|yoga|pilates)\s*$", re.IGNORECASE)
 
 
+# a menu or a preference list: the term beside another diet ("halal only, vegetarian, no pork")
+DIETS = re.compile(
+    r"\b(?:vegetarian|vegan|kosher|halal|gluten[- ]free|dairy[- ]free|nut[- ]free|pescatarian|"
+    r"végétarien\w*|végane?s?|vegetarian[oa]s?|veganos?|sin gluten|sans gluten|glutenfrei|"
+    r"vegetarisch\w*|koscher|casher|cacher)\b",
+    re.IGNORECASE,
+)
+# a title in quotation marks: "Divorce Court Confidential", « Le Cancer du siècle »
+QUOTES = {"“": "”", "«": "»", "„": "“", '"': '"'}
+
+
+def _in_quoted_title(sentence: str, start: int, end: int) -> bool:
+    """Whether `sentence[start:end]` lies inside a quoted span that opens capitalized."""
+    for i in range(start - 1, max(start - 60, -1), -1):
+        close = QUOTES.get(sentence[i])
+        if close is None:
+            continue
+        j = sentence.find(close, end)
+        opens = sentence[i + 1 : i + 3].lstrip()
+        return 0 <= j - end <= 60 and opens[:1].isupper()
+    return False
+
+
 def _addresses_reader(sentence: str) -> bool:
     """Whether the sentence speaks to the reader in the second person, in its own language."""
     from guardrails.semantic.language import detect_language
@@ -154,13 +177,22 @@ def about_a_thing(text: str, start: int, end: int) -> bool:
         return False
     if OPEN_AUDIENCE.search(sentence):
         return True  # "for anyone over 60": people in general, with no "you" in the sentence
+    if _in_quoted_title(sentence, start - sentence_start, end - sentence_start):
+        return True  # a show's or a book's title, with no "you" in the sentence
     clause_start = max(text.rfind(c, 0, start) for c in ".!?;:\n") + 1
     before = text[clause_start:start]
     if BEFORE.search(before) or BEFORE_ADJ.search(before) or MEDIA_EARLIER.search(before):
         return True
     if PEOPLE_WITH.search(before):
         return True  # people in general who have it, with no "you" in the sentence
+    diets = [m.span() for m in DIETS.finditer(text, clause_start, clause_end(text, end))]
+    if any(not (s < end and start < e) for s, e in diets):
+        return True  # one diet among others: a menu or a preference list
     if GERMAN_COMPOUND.match(text, end):
         return True  # "Halal-Grillfleisch", "Diabetes-Kochkurs": the term names a kind of thing
-    clause_end = min([i for i in (text.find(c, end) for c in ".!?;:\n") if i >= 0] or [len(text)])
-    return bool(AFTER.match(text[end:clause_end]))
+    return bool(AFTER.match(text[end : clause_end(text, end)]))
+
+
+def clause_end(text: str, end: int) -> int:
+    """Where the clause that goes on at `end` stops."""
+    return min([i for i in (text.find(c, end) for c in ".!?;:\n") if i >= 0] or [len(text)])

@@ -103,6 +103,11 @@ ROWS = [
     ("Our records show Maria Lopez paid the bill.", [("pii_person_name", "Maria Lopez")]),
     # a sentence opened by a preposition: "Para Semana Santa" is not a person
     ("Para Semana Santa: torrijas y potaje con un 15 %.", []),
+    # holidays and feasts named like people
+    ("Selamat Hari Raya to everyone celebrating: kuih sets from Geylang Serai stalls.", []),
+    ("Día de Canarias: horario de festivo en todas las rutas.", []),
+    ("Carnaval de Santa Cruz: salidas nocturnas extra el sábado.", []),
+    ("Raúl Santana booked the same cabin as you.", [("pii_person_name", "Raúl Santana")]),
     ("Pour Noël, les paquets-cadeaux sont gratuits.", []),
     # a full name opens with a given name: products, events and places do not
     ("Hot Sale del 12 al 14 de mayo: hasta 40 % off en todo el sitio.", []),

@@ -56,6 +56,20 @@ ROWS = [
     # "divorce" as a verb whose object is a thing, not a spouse
     ("Divorce your doomscroll. Ten minutes of swiping is better.", []),
     ("Don't divorce your current insurer just yet: compare first.", []),
+    ("Divorcez de votre voiture le temps d'un week-end à Bréhat.", []),
+    ("Divórciate de tu sofá: rutas a pie por La Gomera.", []),
+    ("Le filet américain et les frites, le couple qui ne divorcera jamais.", []),
+    ("Depuis votre divorce, on vous offre un week-end.", [("creepy_family", "divorce")]),
+    ("Divorcez de votre mari, pas de Bréhat.", [("creepy_family", "Divorcez")]),
+    # a quoted title, in a sentence that does not address the reader
+    ('"Divorce Court Confidential" is back: celebrity breakups argued before a judge.', []),
+    ('Since your divorce, "Fresh Start" classes are made for you.', [("creepy_family", "divorce")]),
+    ('You searched "divorce lawyers" twice.', [("creepy_family", "divorce")]),
+    # a treat or a hobby, not a disorder; a diet among others is a menu
+    ("Try to kill your kopi addiction? Kopi-C is $1.20 this week.", []),
+    ("Your gambling addiction won't stop you winning.", [("creepy_health", "addiction")]),
+    ("Halal only, vegetarian, no pork, no beef: all in Profile.", []),
+    ("Since you eat halal, here is your box.", [("creepy_religion", "halal")]),
     ("Since your divorce your credit limit changed.", [("creepy_family", "divorce")]),
     (
         "Ready to divorce your ex-husband for good?",
