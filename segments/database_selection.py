@@ -20,7 +20,9 @@ the arms into queries; nothing is counted or fetched until it is asked for:
 
   (`OFFSET 0` keeps the database from inlining the digest into each branch of
   the CASE, which would hash a row twice.) On PostgreSQL with psycopg the rows
-  come back through COPY (`pg_copy`).
+  come back through binary COPY read into Arrow by the ADBC driver
+  (`pg_arrow_copy`), or through CSV COPY (`pg_copy`) for column types Arrow
+  is not mapped for here.
 - the counts alone (`total`, `matched`, `kept`, `reasons`, `arms`, `as_dict`)
   before any row was streamed are one aggregate query (`_counts`): no row
   crosses the network.
@@ -57,6 +59,7 @@ from segments.cohort_sql import database_errors, open_engine, reflect_table, wit
 from segments.column_mapping import load_mapping
 from segments.errors import SegmentsError
 from segments.experiment_arms import ARMS, check_arm_settings, sample_ratio_mismatch
+from segments.pg_arrow_copy import arrow_copy_chunks, arrow_copy_supported
 from segments.pg_copy import copy_chunks, copy_supported
 from segments.rule_sql import compile_rule
 from segments.suppression_sql import suppression_predicates
@@ -182,6 +185,9 @@ class DatabaseSelection:
         self._counts = counts
 
     def _matched_rows(self, conn: sa.Connection) -> Iterator[pd.DataFrame]:
+        if arrow_copy_supported(conn, self._rows):
+            yield from arrow_copy_chunks(conn, self._rows, self.chunk_size)
+            return
         if copy_supported(conn.engine):
             yield from copy_chunks(conn, self._rows, self.chunk_size)
             return

@@ -1,4 +1,8 @@
-"""COPY brings back exactly what a cursor would: awkward values, chunking and errors."""
+"""COPY brings back exactly what a cursor would: awkward values, chunking and errors.
+
+Both readers: CSV COPY through psycopg (`pg_copy`) and binary COPY into Arrow
+through the ADBC driver (`pg_arrow_copy`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from segments.pg_arrow_copy import arrow_copy_chunks, arrow_copy_supported
 from segments.pg_copy import copy_chunks, copy_supported
 
 pytestmark = [
@@ -28,6 +33,12 @@ ROWS = [
 COLUMNS = ["uid", "note", "blank", "flag", "x", "y", "n", "at", "naive", "day"]
 
 
+@pytest.fixture(params=["csv", "arrow"])
+def chunks(request):
+    """The reader under test: CSV COPY through psycopg, or binary COPY through ADBC."""
+    return {"csv": copy_chunks, "arrow": arrow_copy_chunks}[request.param]
+
+
 @pytest.fixture
 def table(warehouse):
     meta = sa.MetaData()
@@ -44,12 +55,13 @@ def table(warehouse):
     return warehouse.engine, t
 
 
-def test_copy_gives_the_values_a_cursor_gives(table) -> None:
+def test_copy_gives_the_values_a_cursor_gives(table, chunks) -> None:
     engine, t = table
     assert copy_supported(engine)
     query = sa.select(t, (t.c.n > 1).label("big"), sa.literal("p").label("lit")).order_by(t.c.uid)
     with engine.connect() as conn:
-        copied = pd.concat(list(copy_chunks(conn, query, chunk_size=2)), ignore_index=True)
+        assert arrow_copy_supported(conn, query)
+        copied = pd.concat(list(chunks(conn, query, chunk_size=2)), ignore_index=True)
         fetched = pd.DataFrame.from_records(conn.execute(query).fetchall(), columns=copied.columns)
     assert len(copied) == 3
     for col in copied.columns:
@@ -64,23 +76,33 @@ def test_copy_gives_the_values_a_cursor_gives(table) -> None:
     assert copied.loc[copied.uid == "7", "note"].item() == "NA"  # no default NA words
 
 
-def test_chunks_hold_chunk_size_rows_and_an_empty_result_its_columns(table) -> None:
+def test_chunks_hold_chunk_size_rows_and_an_empty_result_its_columns(table, chunks) -> None:
     engine, t = table
     query = sa.select(t.c.uid, t.c.note).order_by(t.c.uid)
     with engine.connect() as conn:
-        sizes = [len(c) for c in copy_chunks(conn, query, chunk_size=2)]
-        empty = list(copy_chunks(conn, query.where(t.c.uid == "none"), chunk_size=2))
+        sizes = [len(c) for c in chunks(conn, query, chunk_size=2)]
+        empty = list(chunks(conn, query.where(t.c.uid == "none"), chunk_size=2))
     assert sizes == [2, 1]
     assert len(empty) == 1 and len(empty[0]) == 0 and list(empty[0].columns) == ["uid", "note"]
 
 
-def test_a_database_error_during_copy_names_the_database(table) -> None:
+def test_a_database_error_during_copy_names_the_database(table, chunks) -> None:
     engine, t = table
     query = sa.select((sa.cast(t.c.note, sa.Integer)).label("bad"))
     with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="invalid input syntax"):
-        list(copy_chunks(conn, query, chunk_size=10))
+        list(chunks(conn, query, chunk_size=10))
 
 
 def test_only_psycopg3_postgresql_uses_copy(warehouse, tmp_path) -> None:
     assert not copy_supported(sa.create_engine(f"duckdb:///{tmp_path / 'w.duckdb'}"))
     assert not copy_supported(sa.create_engine(f"sqlite:///{tmp_path / 'w.db'}"))
+    with sa.create_engine(f"sqlite:///{tmp_path / 'w.db'}").connect() as conn:
+        assert not arrow_copy_supported(conn, sa.select(sa.literal("a")))
+
+
+def test_types_arrow_is_not_mapped_for_go_through_csv(table) -> None:
+    engine, t = table
+    query = sa.select(t.c.uid, sa.cast(sa.func.json_build_object("k", t.c.n), sa.JSON).label("j"))
+    with engine.connect() as conn:
+        assert not arrow_copy_supported(conn, query)
+        assert arrow_copy_supported(conn, sa.select(t.c.uid, sa.cast(t.c.x, sa.Numeric)))
