@@ -28,8 +28,6 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-FLOAT_WORDS = {"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}
-
 
 def _kind(t: sa.types.TypeEngine) -> str | None:
     if isinstance(t, sa.Boolean):
@@ -70,8 +68,10 @@ def _frame(table, kinds: dict[str, str]) -> pd.DataFrame:
         elif kind == "integer" and not pd.api.types.is_float_dtype(col.dtype):
             frame[name] = col.astype(np.int64)
         elif kind == "float" and not pd.api.types.is_float_dtype(col.dtype):
-            # NUMERIC arrives as its decimal text
-            frame[name] = pd.to_numeric(col.replace(FLOAT_WORDS), errors="raise").astype("float64")
+            # NUMERIC arrives as its decimal text ("1.50", "NaN", "Infinity"), which float() reads
+            frame[name] = np.array(
+                [float(v) if isinstance(v, str) else np.nan for v in col], dtype=np.float64
+            )
     return frame
 
 

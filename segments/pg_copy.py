@@ -1,4 +1,8 @@
-"""Selected rows out of PostgreSQL through COPY: the fast way to bring many rows back.
+"""Selected rows out of PostgreSQL through CSV COPY and psycopg.
+
+The pushdown reads its rows through `pg_arrow_copy` (binary COPY into Arrow,
+ADBC driver) when every column is of a type mapped there; this module is the
+path for the others (JSON, arrays, UUID...), which it reads as text.
 
 Fetching rows through a cursor turns every value into a Python object and then
 into a frame; on 685,575 selected rows of a 10-million-row table that was

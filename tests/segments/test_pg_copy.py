@@ -106,3 +106,19 @@ def test_types_arrow_is_not_mapped_for_go_through_csv(table) -> None:
     with engine.connect() as conn:
         assert not arrow_copy_supported(conn, query)
         assert arrow_copy_supported(conn, sa.select(t.c.uid, sa.cast(t.c.x, sa.Numeric)))
+
+
+def test_numeric_and_bigint_come_back_as_numbers(warehouse, chunks) -> None:
+    def cast(value, type_, name):
+        return sa.cast(sa.literal(value) if value is not None else sa.null(), type_).label(name)
+
+    query = sa.select(
+        cast("1.50", sa.Numeric, "a"), cast("NaN", sa.Numeric, "b"), cast(None, sa.Numeric, "c"),
+        cast("-Infinity", sa.Numeric, "d"), cast(7, sa.BigInteger, "n"),
+    )  # fmt: skip
+    with warehouse.engine.connect() as conn:
+        (frame,) = list(chunks(conn, query, chunk_size=10))
+    row = frame.iloc[0]
+    assert row["a"] == 1.5 and math.isnan(row["b"]) and math.isnan(row["c"])
+    assert row["d"] == -math.inf and row["n"] == 7
+    assert all(frame[c].dtype == "float64" for c in "abcd")
