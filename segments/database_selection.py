@@ -167,10 +167,11 @@ class DatabaseSelection:
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The selected rows (with `arm` and `eligible_<channel>`), streamed in chunks
-        (through COPY on PostgreSQL with psycopg: `segments.pg_copy`); the counts are
-        added up on the way (module doc)."""
+        (module doc: Arrow through ADBC, CSV COPY or a cursor); the counts are added up
+        on the way."""
         flags = ["kept", *(f"reason_{r}" for r in self.reason_names)]
         counts = dict.fromkeys(["matched", *flags, *(f"arm_{a}" for a in ARMS)], 0)
+        integers = [c.name for c in self._rows.selected_columns if isinstance(c.type, sa.Integer)]
         with self._connection() as conn:
             for part in self._matched_rows(conn):
                 kept = part["kept"].to_numpy(dtype=bool)
@@ -178,6 +179,9 @@ class DatabaseSelection:
                 for name in flags:
                     counts[name] += int(part[name].sum())
                 out = part.loc[kept].drop(columns=flags).reset_index(drop=True)
+                for name in integers:  # a suppressed row's NULLs made the column float
+                    if name in out and out[name].notna().all():
+                        out[name] = out[name].astype("int64")
                 for arm, n in out["arm"].value_counts().items():
                     counts[f"arm_{arm}"] += int(n)
                 yield out

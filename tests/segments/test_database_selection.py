@@ -94,6 +94,7 @@ def test_pushdown_selects_what_the_python_run_selects(loaded, cap_scope: str) ->
         assert dict(by_id[f"eligible_{ch}"].astype(bool)) == expected
     assert "ü-ñ-✓" in set(frame["user_id"])
     assert 0 < got.kept < got.matched < got.total  # each step removed someone
+    assert rows["days_since_last_activity"].dtype == "int64"  # not made float by suppressed rows
 
 
 def test_the_query_returns_only_selected_rows(loaded) -> None:
