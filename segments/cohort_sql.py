@@ -89,11 +89,28 @@ def database_errors(source: str) -> Iterator[None]:
         ) from exc
 
 
+@contextmanager
+def connected(url: str, source: str) -> Iterator[sa.Connection]:
+    """A connection to `url`, its errors quoted as `database_errors(source)` says; the engine
+    is disposed of afterwards."""
+    engine = open_engine(url)
+    try:
+        with database_errors(source), engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def has_jit(dialect: sa.Dialect) -> bool:
+    """PostgreSQL 11 and later, whose planner may JIT-compile a query's expressions."""
+    return dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (11,)
+
+
 def without_jit(conn: sa.Connection) -> None:
     """PostgreSQL: no JIT for this session. A full scan of a big table looks expensive
     enough to the planner to compile the expressions, which cost 1.2 s of a 3.5 s count
     over 10 million rows and saves less than that."""
-    if conn.dialect.name == "postgresql" and (conn.dialect.server_version_info or (0,)) >= (11,):
+    if has_jit(conn.dialect):
         conn.exec_driver_sql("SET jit = off")
 
 
@@ -105,13 +122,9 @@ def read_sql(url: str, *, table: str | None, query: str | None, log: ProblemLog)
             "e.g. --sql postgresql+psycopg://user@host/db --table at_risk_users",
         )
     source = CohortSource(sql_url=url, table=table, query=query).label
-    engine = open_engine(url)
-    try:
-        with database_errors(source), engine.connect() as conn:
-            if table:
-                frame = pd.read_sql(sa.select(reflect_table(conn, table, url)), conn)
-            else:
-                frame = pd.read_sql(sa.text(query or ""), conn)
-    finally:
-        engine.dispose()
+    with connected(url, source) as conn:
+        if table:
+            frame = pd.read_sql(sa.select(reflect_table(conn, table, url)), conn)
+        else:
+            frame = pd.read_sql(sa.text(query or ""), conn)
     return records_cohort(frame, source)

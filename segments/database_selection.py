@@ -55,7 +55,7 @@ import sqlalchemy as sa
 from segments.arm_sql import arm_of_digest, user_digest
 from segments.cohort_schema import COLUMNS, REQUIRED
 from segments.cohort_source import CohortSource
-from segments.cohort_sql import database_errors, open_engine, reflect_table, without_jit
+from segments.cohort_sql import connected, reflect_table, without_jit
 from segments.column_mapping import load_mapping
 from segments.errors import SegmentsError
 from segments.experiment_arms import ARMS, check_arm_settings, sample_ratio_mismatch
@@ -157,13 +157,9 @@ class DatabaseSelection:
 
     @contextmanager
     def _connection(self) -> Iterator[sa.Connection]:
-        engine = open_engine(self._url)
-        try:
-            with database_errors(self.source), engine.connect() as conn:
-                without_jit(conn)
-                yield conn
-        finally:
-            engine.dispose()
+        with connected(self._url, self.source) as conn:
+            without_jit(conn)
+            yield conn
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The selected rows (with `arm` and `eligible_<channel>`), streamed in chunks
@@ -241,33 +237,30 @@ def select_in_database(
         raise SegmentsError(f"Chunk size {chunk_size} is not positive", "Use e.g. 50000.")
     url, label = source.sql_url, source.label
     mapping = load_mapping(source.mapping)
-    engine = open_engine(url)
-    try:
-        with database_errors(label), engine.connect() as conn:
-            without_jit(conn)
-            table = reflect_table(conn, source.table, url)
-            contacts = reflect_table(conn, suppression_table, url) if suppression_table else None
-            if contacts is not None and "user_id" not in contacts.c:
-                raise SegmentsError(
-                    f"Suppression table {suppression_table} has no user_id column",
-                    "Name the column user_id; channel and contacted_at are optional.",
-                )
-            if contacts is not None and "contacted_at" not in contacts.c:
-                # a plain list of ids: every user in it is suppressed outright
-                never = sa.cast(sa.null(), sa.DateTime).label("contacted_at")
-                contacts = sa.select(contacts.c.user_id, never).subquery()
-            columns = our_columns(table, mapping)
-            matched = compile_rule(rule, columns) if rule and rule.strip() else sa.true()
-            sup = suppression_predicates(
-                columns, channels, now=now or datetime.now(UTC), cap_days=cap_days,
-                cap_scope=cap_scope, contacts=contacts,
-            )  # fmt: skip
-            check_arm_settings(salt, control, baseline)
-            digest = user_digest(columns["user_id"], salt=salt)
-            arm = partial(arm_of_digest, control=control, baseline=baseline,
-                          dialect=engine.dialect.name)  # fmt: skip
-    finally:
-        engine.dispose()
+    with connected(url, label) as conn:
+        without_jit(conn)
+        dialect = conn.dialect
+        table = reflect_table(conn, source.table, url)
+        contacts = reflect_table(conn, suppression_table, url) if suppression_table else None
+        if contacts is not None and "user_id" not in contacts.c:
+            raise SegmentsError(
+                f"Suppression table {suppression_table} has no user_id column",
+                "Name the column user_id; channel and contacted_at are optional.",
+            )
+        if contacts is not None and "contacted_at" not in contacts.c:
+            # a plain list of ids: every user in it is suppressed outright
+            never = sa.cast(sa.null(), sa.DateTime).label("contacted_at")
+            contacts = sa.select(contacts.c.user_id, never).subquery()
+        columns = our_columns(table, mapping)
+        matched = compile_rule(rule, columns) if rule and rule.strip() else sa.true()
+        sup = suppression_predicates(
+            columns, channels, now=now or datetime.now(UTC), cap_days=cap_days,
+            cap_scope=cap_scope, contacts=contacts,
+        )  # fmt: skip
+        check_arm_settings(salt, control, baseline)
+        digest = user_digest(columns["user_id"], salt=salt)
+        arm = partial(arm_of_digest, control=control, baseline=baseline,
+                      dialect=dialect.name)  # fmt: skip
     picked = [c.label(name) for name, c in columns.items()]
     eligible = [sa.case((e, sa.true()), else_=sa.false()).label(f"eligible_{ch}")
                 for ch, e in sup.eligible.items()]  # fmt: skip
@@ -291,7 +284,7 @@ def select_in_database(
     total = sa.select(sa.func.count()).select_from(table)
     aggregate = _counts(table, matched, sup.reasons, sup.keep, digest, arm)
     for query in (rows, aggregate):
-        query.compile(dialect=engine.dialect)  # a dialect without sha256 fails here, not later
+        query.compile(dialect=dialect)  # a dialect without sha256 fails here, not later
     return DatabaseSelection(
         source=label,
         fractions={

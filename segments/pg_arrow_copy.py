@@ -28,19 +28,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-
-def _kind(t: sa.types.TypeEngine) -> str | None:
-    if isinstance(t, sa.Boolean):
-        return "boolean"
-    if isinstance(t, sa.DateTime | sa.Date):
-        return "datetime"
-    if isinstance(t, sa.Integer):
-        return "integer"
-    if isinstance(t, sa.Float | sa.Numeric):
-        return "float"
-    if isinstance(t, sa.String | sa.Enum):
-        return "text"
-    return None  # JSON, arrays, UUID, unknown types: pg_copy reads them as text
+from segments.cohort_sql import has_jit
+from segments.pg_copy import column_kind
 
 
 def arrow_copy_supported(conn: sa.Connection, query: sa.Select) -> bool:
@@ -50,7 +39,7 @@ def arrow_copy_supported(conn: sa.Connection, query: sa.Select) -> bool:
         conn.dialect.name == "postgresql"
         and conn.dialect.driver == "psycopg"
         and importlib.util.find_spec("adbc_driver_postgresql") is not None
-        and all(_kind(c.type) for c in query.selected_columns)
+        and all(column_kind(c.type) for c in query.selected_columns)
     )
 
 
@@ -59,7 +48,7 @@ def libpq_uri(url: sa.URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _frame(table, kinds: dict[str, str]) -> pd.DataFrame:
+def _frame(table, kinds: dict[str, str | None]) -> pd.DataFrame:
     frame = table.to_pandas(date_as_object=False)
     for name, kind in kinds.items():
         col = frame[name]
@@ -87,10 +76,10 @@ def arrow_copy_chunks(
     sql = psycopg.ClientCursor(conn.connection.driver_connection).mogrify(
         str(compiled), compiled.params
     )
-    kinds = {c.name: _kind(c.type) for c in query.selected_columns}
+    kinds = {c.name: column_kind(c.type) for c in query.selected_columns}
     try:
         with adbc.connect(libpq_uri(conn.engine.url)) as db, db.cursor() as cur:
-            if (conn.dialect.server_version_info or (0,)) >= (11,):
+            if has_jit(conn.dialect):
                 cur.execute("SET jit = off")  # as cohort_sql.without_jit
             cur.execute(sql)
             reader = cur.fetch_record_batch()

@@ -40,21 +40,31 @@ def copy_supported(engine: sa.Engine) -> bool:
     return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
 
 
+def column_kind(t: sa.types.TypeEngine) -> str | None:
+    """How a selected column of SQLAlchemy type `t` is read back: boolean, datetime_tz,
+    datetime, integer, float or text; None for any other type (JSON, arrays, UUID...)."""
+    if isinstance(t, sa.Boolean):
+        return "boolean"
+    if isinstance(t, sa.DateTime | sa.Date):
+        return "datetime_tz" if getattr(t, "timezone", False) else "datetime"
+    if isinstance(t, sa.Integer):
+        return "integer"
+    if isinstance(t, sa.Float | sa.Numeric):
+        return "float"
+    if isinstance(t, sa.String | sa.Enum):
+        return "text"
+    return None
+
+
 def _kinds(query: sa.Select) -> dict[str, str]:
-    """Each selected column's kind: text, boolean, float, datetime(_tz) or other (pandas)."""
+    """Each selected column's kind: text, boolean, float, datetime(_tz) or other (pandas
+    infers it from the CSV: integers, and types `column_kind` does not know)."""
     out = {}
     for col in query.selected_columns:
-        t = col.type
-        if isinstance(t, sa.Boolean):
-            out[col.name] = "boolean"
-        elif isinstance(t, sa.DateTime | sa.Date):
-            out[col.name] = "datetime_tz" if getattr(t, "timezone", False) else "datetime"
-        elif isinstance(t, sa.Float | sa.Numeric) and not isinstance(t, sa.Integer):
-            out[col.name] = "float"
-        elif isinstance(t, sa.String | sa.Enum | sa.types.NullType):
-            out[col.name] = "text"
-        else:
-            out[col.name] = "other"
+        kind = column_kind(col.type)
+        if kind is None and isinstance(col.type, sa.types.NullType):
+            kind = "text"  # an untyped expression: its text as the database wrote it
+        out[col.name] = kind if kind not in (None, "integer") else "other"
     return out
 
 
