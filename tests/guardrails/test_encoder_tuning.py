@@ -15,10 +15,10 @@ import pytest
 pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-import encoder_tuning  # noqa: E402
+import encoder_tuning
 
-from guardrails.semantic.heads import load_heads  # noqa: E402
-from guardrails.semantic.tuned_encoder import TunedEncoder  # noqa: E402
+from guardrails.semantic.heads import load_heads
+from guardrails.semantic.tuned_encoder import TunedEncoder
 
 TEXTS = [
     "Still on crutches? Our seated class is for you.",
@@ -53,5 +53,5 @@ def test_tuned_model_saved_and_run_in_numpy_scores_the_same(tmp_path, monkeypatc
 
 def test_without_torch_the_script_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
-    with pytest.raises(SystemExit, match="pip install torch==2.13.0"):
+    with pytest.raises(SystemExit, match=r"pip install torch==2\.13\.0"):
         encoder_tuning._torch()
