@@ -263,12 +263,19 @@ def fit(
     return CategoryHeads(heads, np.array(weights), np.array(bias), "")
 
 
+def row_units(row: dict) -> list[str]:
+    """The unit texts the layer scores in one message, every field's."""
+    name = (row.get("recipient") or {}).get("first_name")
+    return [u.text for f in fields(row) for u in units(f, name, SKIP)[0]]
+
+
 def message_scores(rows: list[dict], heads: CategoryHeads, cache) -> np.ndarray:
-    """(rows, categories): each message's best unit score per category, as the layer scores."""
+    """(rows, categories): each message's best unit score per category, as the layer scores.
+
+    `cache` is what embeds the units: an `EmbeddingCache`, or a tuned model."""
     per_row, all_units = [], []
     for row in rows:
-        name = (row.get("recipient") or {}).get("first_name")
-        texts = [u.text for f in fields(row) for u in units(f, name, SKIP)[0]]
+        texts = row_units(row)
         per_row.append((len(all_units), len(texts)))
         all_units += texts
     scores = heads.scores(cache.embed(all_units))
@@ -420,15 +427,6 @@ def tuned_oof_scores(rows: list[dict], tuner, save: Path | None = None) -> np.nd
     return out
 
 
-def scoring_units(rows: list[dict]) -> list[str]:
-    """Every unit text the layer scores in `rows` (see `message_scores`)."""
-    out = []
-    for row in rows:
-        name = (row.get("recipient") or {}).get("first_name")
-        out += [u.text for f in fields(row) for u in units(f, name, SKIP)[0]]
-    return out
-
-
 def select(
     rows: list[dict], cache: EmbeddingCache, budget: float, folds: str
 ) -> tuple[float, bool]:
@@ -529,7 +527,8 @@ def main() -> None:
     if args.backbone == TUNED:
         from encoder_tuning import Tuner
 
-        tuner = Tuner([*training_units(tune_rows)[0], *scoring_units(tune_rows)], HEADS, ANY)
+        scored = [t for r in tune_rows for t in row_units(r)]
+        tuner = Tuner([*training_units(tune_rows)[0], *scored], HEADS, ANY)
         print("the shipped model: tuning on train", flush=True)
         model = tuner.tune(texts, labels)
         heads = model.heads

@@ -339,7 +339,7 @@ class TunedE5Embedder(_ModelBackbone):
     def _open(self):
         from guardrails.semantic.tuned_encoder import TunedEncoder
 
-        return TunedEncoder(self.model_path)
+        return TunedEncoder(model_file=self.model_path)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One pooled, L2-normalized vector per text."""

