@@ -85,12 +85,20 @@ def _greeting(i: int, festival: str) -> RenderedMessage:
     )
 
 
-def test_batch_path_confirms_like_the_full_scan_for_values_it_read():
+def test_batch_path_confirms_like_the_full_scan_for_values_it_read(tmp_path):
     """The batch path confirms a rule block inside a value with the score of a reading of
-    the template with that value: the same verdicts as scanning every message."""
+    the template with that value: the same verdicts as scanning every message. (The
+    religion head's own findings are off here: a finding only one of three readings makes
+    is softened or dropped in the batch path by design, which is not what this test is
+    about.)"""
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        "semantic:\n  categories:\n    religion: {block: 0.9, warn: 0.9, severity: 'off'}\n"
+    )
+    policy = load_policy(path)
     items = [_greeting(i, f) for i, f in enumerate(["Diwali", "Eid", "Diwali", "Hanukkah"])]
-    batch = check_batch(items, min_sample=0, sample_rate=0.0)
-    full = check_batch(items, full_scan=True)
+    batch = check_batch(items, policy, min_sample=0, sample_rate=0.0)
+    full = check_batch(items, policy, full_scan=True)
     assert [v.verdict for v in batch] == [v.verdict for v in full]
     body = [f for f in batch[0].findings if f.field == "text" and f.code.startswith("creepy_")]
     assert body and {f.severity for f in body} == {"warn"}

@@ -83,8 +83,8 @@ def test_each_distinct_unit_is_embedded_once():
         semantic_findings(
             f"Hi {name}, spin is back. Book today.", default_policy(), first_name=name
         )
-    # the whole text and its two sentences, once, in each cached part (e5, latent terms)
-    assert len(layer._EMBEDDINGS) == 3 * 2
+    # the whole text and its two sentences, once each (the tuned e5 is the one part)
+    assert len(layer._EMBEDDINGS) == 3
 
 
 def test_units_split_sentences_and_replace_the_first_name():
