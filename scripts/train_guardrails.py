@@ -58,7 +58,9 @@ as they are trained), then once per writer fold for the out-of-fold scores
 the thresholds are chosen on (six tunings, about 40 minutes on two cores;
 `--select`, `--c` and `--balanced` do not apply). Out of fold on writer fold
 1 (3,440 messages), recall at 4% of clean messages blocked went from 59.2%
-(frozen e5 and n-grams, logistic heads) to 79.7% after three epochs.
+(frozen e5 and n-grams, logistic heads) to 79.7% after three epochs (that gate
+experiment had one softmax head over clean and the categories; the shipped
+heads are one logistic per category, as the layer scores them).
 
 Prints dev AUC and recall/false blocks per category for the backbone and
 the `semantic:` policy block with the thresholds; `--write` saves
