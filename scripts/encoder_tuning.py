@@ -32,10 +32,10 @@ from guardrails.semantic.e5_file import E5File
 from guardrails.semantic.heads import CategoryHeads
 from guardrails.semantic.tuned_encoder import (
     FIRST_TUNED,
-    PREFIX,
     layer_shapes,
     model_path,
     save_layers,
+    token_ids,
 )
 
 SCALE = 10.0  # pooled unit vector times this before the heads: logits of a useful range
@@ -91,7 +91,7 @@ def build(e5: E5File):
             x = self.aln(x + self.ao(att.transpose(1, 2).reshape(b, t, h)))
             return self.oln(x + self.fo(nn.functional.gelu(self.fi(x))))
 
-    return nn.ModuleList(Layer(i) for i in range(e5.layers)), Layer
+    return nn.ModuleList(Layer(i) for i in range(e5.layers))
 
 
 def frozen_states(e5: E5File, layers, texts: list[str]) -> dict[str, object]:
@@ -124,11 +124,6 @@ def frozen_states(e5: E5File, layers, texts: list[str]) -> dict[str, object]:
         took = time.perf_counter() - start
         print(f"frozen layers: {len(todo):,} texts in {took:.0f} s", flush=True)
     return {t: cached[t] for t in texts}
-
-
-def token_ids(e5: E5File, text: str) -> list[int]:
-    """<s> "query: " text </s>, cut to the position table (as the runtime does)."""
-    return [e5.bos, *e5.tokenize(PREFIX + text)[: e5.max_positions - 2], e5.eos]
 
 
 def _padded(rows):
@@ -197,7 +192,7 @@ class Tuner:
         torch = _torch()
         torch.set_num_threads(2)
         self.e5 = E5File(model_path())
-        self.layers, _ = build(self.e5)
+        self.layers = build(self.e5)
         self.categories, self.any_name = categories, any_name
         self.states = frozen_states(self.e5, self.layers, all_texts)
 

