@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -44,8 +45,34 @@ def arrow_copy_supported(conn: sa.Connection, query: sa.Select) -> bool:
 
 
 def libpq_uri(url: sa.URL) -> str:
-    """The libpq connection URI of a SQLAlchemy PostgreSQL URL (query options kept)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The libpq connection URI of a SQLAlchemy PostgreSQL URL (query options kept).
+
+    Every part is percent-encoded, as libpq wants: SQLAlchemy's own rendering leaves a
+    space in the user name or password as it is (libpq refuses it) and writes one in the
+    query as "+", which libpq keeps, so `options=-csearch_path=s -cstatement_timeout=5s`
+    reached the server as the single setting `search_path = 's+-cstatement_timeout=5s'`."""
+
+    def part(text: object) -> str:
+        return quote(str(text), safe="")
+
+    uri = "postgresql://"
+    if url.username is not None:
+        uri += part(url.username)
+        if url.password is not None:
+            uri += ":" + part(url.password)
+        uri += "@"
+    if url.host is not None:
+        uri += f"[{url.host}]" if ":" in url.host else url.host
+    if url.port is not None:
+        uri += f":{url.port}"
+    if url.database is not None:
+        uri += "/" + part(url.database)
+    pairs = [
+        f"{part(key)}={part(value)}"
+        for key in sorted(url.query)
+        for value in ([url.query[key]] if isinstance(url.query[key], str) else url.query[key])
+    ]
+    return uri + ("?" + "&".join(pairs) if pairs else "")
 
 
 def _frame(table, kinds: dict[str, str | None]) -> pd.DataFrame:

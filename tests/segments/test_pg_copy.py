@@ -122,3 +122,20 @@ def test_numeric_and_bigint_come_back_as_numbers(warehouse, chunks) -> None:
     assert row["a"] == 1.5 and math.isnan(row["b"]) and math.isnan(row["c"])
     assert row["d"] == -math.inf and row["n"] == 7
     assert all(frame[c].dtype == "float64" for c in "abcd")
+
+
+def test_the_driver_connection_gets_every_option_of_the_url(table) -> None:
+    """libpq wants every part of its URI percent-encoded: a space in the options or the
+    password must not reach it as "+" or as a bare space (pg_arrow_copy.libpq_uri)."""
+    engine, t = table
+    options = engine.url.query["options"] + " -cwork_mem=1234kB"  # search_path, work_mem
+    url = engine.url.set(password="p w+@:/x", query={"options": options})
+    query = sa.select(t.c.uid, sa.func.current_setting("work_mem", type_=sa.Text).label("mem"))
+    other = sa.create_engine(url)
+    try:
+        with other.connect() as conn:
+            assert arrow_copy_supported(conn, query)
+            (frame,) = list(arrow_copy_chunks(conn, query, chunk_size=10))
+    finally:
+        other.dispose()
+    assert len(frame) == 3 and set(frame["mem"]) == {"1234kB"}
