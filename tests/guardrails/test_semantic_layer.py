@@ -24,7 +24,7 @@ from guardrails.semantic.embedder import (
     check_model_file,
     get_embedder,
 )
-from guardrails.semantic.heads import load_heads, shipped_heads
+from guardrails.semantic.heads import CategoryHeads, load_heads, shipped_heads
 from guardrails.semantic.language import detect_language
 from guardrails.semantic.layer import semantic_findings
 from guardrails.semantic.units import MAX_UNITS, units
@@ -230,6 +230,36 @@ def test_missing_or_corrupted_heads(tmp_path):
     )
     with pytest.raises(GuardrailsError, match="inconsistent"):
         load_heads(tmp_path / "odd.npz")
+    for name, categories, form, problem in [
+        ("unknown", heads.categories, "tree", "unknown form 'tree'"),
+        ("no-clean", heads.categories[:-1], "softmax", "softmax without the clean row"),
+    ]:
+        k = len(categories)
+        np.savez(
+            tmp_path / f"{name}.npz",
+            categories=np.array(categories),
+            weights=heads.weights[:k],
+            bias=heads.bias[:k],
+            backbone=np.array(heads.backbone),
+            dim=np.array(384),
+            form=np.array(form),
+        )
+        with pytest.raises(GuardrailsError, match=problem) as exc:
+            load_heads(tmp_path / f"{name}.npz")
+        assert exc.value.exit_code == 2 and "train_guardrails.py" in exc.value.fix
+
+
+def test_the_two_forms_of_heads_score_as_documented(tmp_path):
+    categories = ("health", "urgency", "any")
+    weights, bias = np.eye(3, 2), np.array([0.0, 0.0, 1.0])  # the any row: clean's logits
+    x = np.array([[3.0, 0.0], [0.0, 0.0]])
+    logistic = CategoryHeads(categories, weights, bias, "b").scores(x)
+    assert np.allclose(logistic, 1 / (1 + np.exp(-np.array([[3, 0, 1], [0, 0, 1]]))))
+    softmax = CategoryHeads(categories, weights, bias, "b", "softmax")
+    p = np.exp([[3, 0, 1], [0, 0, 1]]) / np.exp([[3, 0, 1], [0, 0, 1]]).sum(1, keepdims=True)
+    assert np.allclose(softmax.scores(x), np.c_[p[:, :2], 1 - p[:, 2]])
+    softmax.save(tmp_path / "h.npz")  # the form survives the file; old files are logistic
+    assert load_heads(tmp_path / "h.npz").form == "softmax"
 
 
 def test_shipped_heads_match_the_backbone():
