@@ -42,7 +42,7 @@ from guardrails.semantic.tuned_encoder import (
 )
 
 SCALE = 10.0  # pooled unit vector times this before the heads: logits of a useful range
-EPOCHS = 3
+EPOCHS = 2  # the gate fold: 73.5%, 78.1%, 79.7% recall at 4% clean after 1, 2, 3 epochs
 BATCH = 32
 LR_LAYERS, LR_HEADS = 3e-5, 1e-3
 CLEAN_WEIGHT = 0.5  # softmax: a clean unit counts half a violating one (the gate experiment's)
